@@ -1,0 +1,143 @@
+"""The two WebSocket state machines, as one table.
+
+A `WebSocket` tracks two states. `client_state` follows the messages the
+application *receives* from the server; `application_state` follows the
+messages it *sends*. Each row of `TABLE` says, for one side in one state and
+one message type, either the next state or the exact `RuntimeError` text.
+
+Two pseudo message types complete each state:
+
+* `ANY`: the state takes no message at all. The call fails before a message
+  is read (`receive`) or even looked at (`send`).
+* `OTHER`: every message type that no other row of that state names.
+
+The engine below is all the logic there is; `reference_impl.websockets`, the
+docs, the state diagram and the coverage checks all read this one table.
+
+Example:
+    >>> from reference_impl.transitions import Side, WebSocketState, find
+    >>> find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect")
+    Row(CLIENT, CONNECTING, 'websocket.connect' -> CONNECTED)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class WebSocketState(enum.Enum):
+    """Where one side of the connection is: the same three states for both."""
+
+    CONNECTING = 0
+    CONNECTED = 1
+    DISCONNECTED = 2
+
+
+class Side(enum.Enum):
+    """Which of the two state machines a row belongs to."""
+
+    CLIENT = "client_state"  # moved by messages the application receives
+    APPLICATION = "application_state"  # moved by messages the application sends
+
+
+ANY = "(any)"
+OTHER = "(other)"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One transition: in `state`, `message_type` leads to `outcome`.
+
+    `outcome` is the next state, or the text of the `RuntimeError` raised
+    instead, with `{type!r}` standing for the offending message type.
+    """
+
+    side: Side
+    state: WebSocketState
+    message_type: str
+    outcome: WebSocketState | str
+
+    @property
+    def next_state(self) -> WebSocketState | None:
+        """The state after this row, or `None` for an error row."""
+        return self.outcome if isinstance(self.outcome, WebSocketState) else None
+
+    @property
+    def error(self) -> str | None:
+        """The error text template, or `None` for a successful transition."""
+        return self.outcome if isinstance(self.outcome, str) else None
+
+    def __repr__(self) -> str:
+        outcome = self.outcome.name if isinstance(self.outcome, WebSocketState) else "RuntimeError"
+        return f"Row({self.side.name}, {self.state.name}, {self.message_type!r} -> {outcome})"
+
+
+CLIENT, APPLICATION = Side.CLIENT, Side.APPLICATION
+CONNECTING, CONNECTED, DISCONNECTED = WebSocketState
+
+# fmt: off
+TABLE: tuple[Row, ...] = (
+    #   side         state         message type             next state or RuntimeError text
+    Row(CLIENT,      CONNECTING,   "websocket.connect",     CONNECTED),
+    Row(CLIENT,      CONNECTING,   OTHER,                   'Expected ASGI message "websocket.connect", but got {type!r}'),
+    Row(CLIENT,      CONNECTED,    "websocket.receive",     CONNECTED),
+    Row(CLIENT,      CONNECTED,    "websocket.disconnect",  DISCONNECTED),
+    Row(CLIENT,      CONNECTED,    OTHER,                   'Expected ASGI message "websocket.receive" or "websocket.disconnect", but got {type!r}'),
+    Row(CLIENT,      DISCONNECTED, ANY,                     'Cannot call "receive" once a disconnect message has been received.'),
+    Row(APPLICATION, CONNECTING,   "websocket.accept",      CONNECTED),
+    Row(APPLICATION, CONNECTING,   "websocket.close",       DISCONNECTED),
+    Row(APPLICATION, CONNECTING,   OTHER,                   'Expected ASGI message "websocket.accept" or "websocket.close", but got {type!r}'),
+    Row(APPLICATION, CONNECTED,    "websocket.send",        CONNECTED),
+    Row(APPLICATION, CONNECTED,    "websocket.close",       DISCONNECTED),
+    Row(APPLICATION, CONNECTED,    OTHER,                   'Expected ASGI message "websocket.send" or "websocket.close", but got {type!r}'),
+    Row(APPLICATION, DISCONNECTED, ANY,                     'Cannot call "send" once a close message has been sent.'),
+)
+# fmt: on
+
+# The table, indexed for the engine: (side, state) -> {message type: row}.
+_ROWS: dict[tuple[Side, WebSocketState], dict[str, Row]] = {}
+for _row in TABLE:
+    _ROWS.setdefault((_row.side, _row.state), {})[_row.message_type] = _row
+
+#: Callables told of every row the engine applies. The doc harness uses this
+#: to measure which rows the examples exercise; it is empty otherwise.
+observers: list[Callable[[Row], None]] = []
+
+
+def find(side: Side, state: WebSocketState, message_type: object) -> Row:
+    """Return the row that decides what `message_type` does in `state`.
+
+    An `ANY` row wins over everything; then the row naming the type; then
+    `OTHER`. An unhashable type cannot name a row, so it falls to `OTHER`
+    (see the `unhashable-message-type` difference).
+    """
+    rows = _ROWS[side, state]
+    if ANY in rows:
+        return rows[ANY]
+    try:
+        return rows[message_type]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return rows[OTHER]
+
+
+def apply(row: Row, message_type: object = None) -> WebSocketState:
+    """Return `row`'s next state, or raise its `RuntimeError`."""
+    for observe in observers:
+        observe(row)
+    if isinstance(row.outcome, str):
+        raise RuntimeError(row.outcome.format(type=message_type))
+    return row.outcome
+
+
+def refuse_if_closed(side: Side, state: WebSocketState) -> None:
+    """Raise the `ANY` row's error if `state` takes no message at all."""
+    row = _ROWS[side, state].get(ANY)
+    if row is not None:
+        apply(row)
+
+
+def advance(side: Side, state: WebSocketState, message_type: object) -> WebSocketState:
+    """Return the state that `message_type` leads to, or raise the row's error."""
+    return apply(find(side, state, message_type), message_type)
