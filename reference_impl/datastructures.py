@@ -115,8 +115,8 @@ class URL:
     def __eq__(self, other: object) -> bool:
         return str(self) == str(other)
 
-    def __hash__(self) -> int:
-        return hash(self._url)
+    # As in Starlette (0.29 and today): __eq__ without __hash__, so a URL is unhashable.
+    __hash__ = None  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self._url
@@ -225,8 +225,9 @@ class Headers(Mapping[str, str]):
             raise KeyError(key)
         return values[0]
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and bool(self.getlist(key))
+    def __contains__(self, key: Any) -> bool:
+        # As Starlette (0.29 and today): a key that is not a str fails on `.lower()`.
+        return bool(self.getlist(key))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
@@ -240,7 +241,11 @@ class Headers(Mapping[str, str]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Headers({self.items()!r})"
+        # As Starlette shows them: a dict, unless a repeated name needs the raw pairs.
+        as_dict = dict(self.items())
+        if len(as_dict) == len(self):
+            return f"Headers({as_dict!r})"
+        return f"Headers(raw={self.raw!r})"
 
 
 class QueryParams(Mapping[str, str]):

@@ -32,7 +32,8 @@ DIFFERENCES: tuple[Difference, ...] = (
         ),
         reference=(
             'They raise `WebSocketDisconnect(message["code"], message.get("reason"))`: '
-            "the reason the client gave survives."
+            "the reason the client gave survives. The exception's `args` are then `(code, reason)`, "
+            "so `str()` shows both where 0.29 shows the code alone."
         ),
         grounds="ASGI 2.5 adds `reason` to `websocket.disconnect`; today's Starlette (1.10, checked) passes it on.",
     ),
