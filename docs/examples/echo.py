@@ -1,0 +1,26 @@
+"""Echo: every text message comes back as text, every binary message as bytes.
+
+The app returns as soon as the client disconnects. Run it with:
+
+    uvicorn --app-dir docs/examples echo:app
+"""
+
+from reference_impl import WebSocket
+
+
+async def app(scope, receive, send):
+    """A plain ASGI app: one call per connection."""
+    if scope["type"] != "websocket":
+        return  # No HTTP page and no lifespan events here.
+    websocket = WebSocket(scope, receive, send)
+    await websocket.accept()
+    while True:
+        # `receive()` rather than `receive_text()`: a frame may be text or binary.
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        # Exactly one of "text" and "bytes" is set; "" and b"" are valid, so test with `is not None`.
+        if message.get("text") is not None:
+            await websocket.send_text(message["text"])
+        else:
+            await websocket.send_bytes(message["bytes"])

@@ -1,0 +1,205 @@
+"""Collect examples: fenced `python` blocks in Markdown, `>>>` examples in docstrings.
+
+Sybil does the lexing (fences, docstrings); this module turns what it finds
+into `Snippet`s and groups them into `Session`s: a Markdown page is one
+session, and so is each docstring.
+
+Conventions for Markdown pages:
+
+* A ```` ```python ```` block whose first non-blank line starts with `>>>` is
+  a doctest session; a ```` ```python ```` block without `>>>` is a script.
+  Fence attributes (```` ```python title="app.py" ````) are allowed.
+* A fence spelt `py`, `pycon` or `python3` is an error rather than a silent
+  skip: write `python` (to run it) or `text` (not to).
+* `<!-- doctest: skip -->` on a line before the fence skips the block;
+  `<!-- tags: asgi-2.5, reference-only -->` tags it. Blank lines may separate
+  these comments from the fence; any other line ends the search.
+* A script block may consist of `--8<-- "docs/examples/app.py"` lines
+  (pymdownx.snippets); the included files are run.
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sybil import Document
+from sybil.document import PythonDocStringDocument
+from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATHS = ("docs/*.md", "docs/**/*.md", "reference_impl/**/*.py")
+MISSPELT = {"py", "pycon", "python3", "py3"}
+
+# The info string after the backticks: an optional `{ .lang`, the language,
+# then any attributes (title="...", linenums="1", hl_lines="2").
+FENCE_INFO = re.compile(r"[ \t]*\{?[ \t]*\.?(?P<language>[\w+-]*)(?P<attributes>[^\n]*)\n")
+FENCE_LEXER = RawFencedCodeBlockLexer(info_pattern=FENCE_INFO)
+DIRECTIVE = re.compile(r"<!--\s*(?P<name>doctest|tags)\s*:\s*(?P<value>.*?)\s*-->\s*$")
+SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<path>[^"':]+)(?::(?P<start>\d+)?(?::(?P<end>\d+))?)?["']\s*$""")
+
+Kind = Literal["doctest", "script", "error"]
+
+
+@dataclass
+class Snippet:
+    """One example: a `>>>` statement with its expected output, or a script.
+
+    `line` is the 1-based line of the example's first source line in `path`.
+    """
+
+    path: str
+    line: int
+    kind: Kind
+    source: str
+    want: str = ""
+    exc_msg: str | None = None
+    options: dict[int, bool] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    skip: bool = False
+
+    @property
+    def where(self) -> str:
+        """`path:line`, relative to the repository when possible."""
+        return f"{relative(self.path)}:{self.line}"
+
+
+@dataclass
+class Session:
+    """Examples that share one namespace and one event loop."""
+
+    path: str
+    snippets: list[Snippet]
+    module: str | None = None  # for docstrings: the module whose globals they see
+
+
+def relative(path: str | Path) -> str:
+    """`path` relative to the repository root, if it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def expand(patterns: list[str]) -> list[Path]:
+    """Files named by `patterns` (globs relative to the root, or plain paths), sorted, once each."""
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.exists():
+            children = sorted(path.rglob("*.md")) + sorted(path.rglob("*.py")) if path.is_dir() else [path]
+            found.update(dict.fromkeys(p.resolve() for p in children))
+        else:
+            found.update(dict.fromkeys(sorted(p.resolve() for p in ROOT.glob(pattern))))
+    return list(found)
+
+
+def directives(text: str, position: int) -> tuple[tuple[str, ...], bool, str | None]:
+    """Read `tags:` and `doctest:` comments on the lines just above `position`.
+
+    Returns the tags, whether to skip, and an error text for a bad directive.
+    """
+    tags: list[str] = []
+    skip, error = False, None
+    # `position` is the start of the fence's line, so these are the lines above it.
+    for line in reversed(text[:position].splitlines()):
+        if not line.strip():
+            continue
+        match = DIRECTIVE.match(line.strip())
+        if match is None:
+            break
+        if match["name"] == "tags":
+            tags += [tag.strip() for tag in match["value"].split(",") if tag.strip()]
+        elif match["value"] == "skip":
+            skip = True
+        else:
+            error = f"unknown directive <!-- doctest: {match['value']} --> (only 'skip' exists)"
+    return tuple(sorted(set(tags))), skip, error
+
+
+def include_snippets(source: str) -> str:
+    """Replace `--8<-- "file"` lines by the file's text, as pymdownx.snippets does."""
+    lines = []
+    for line in source.splitlines(keepends=True):
+        match = SNIPPET.match(line)
+        if match is None:
+            lines.append(line)
+            continue
+        included = (ROOT / match["path"]).read_text(encoding="utf-8").splitlines(keepends=True)
+        start = int(match["start"] or 1)
+        end = int(match["end"] or len(included))
+        lines += included[start - 1 : end]
+    return "".join(lines)
+
+
+def doctest_snippets(path: str, text: str, first_line: int, tags: tuple[str, ...], skip: bool) -> Iterator[Snippet]:
+    """One `Snippet` per `>>>` statement of `text`, whose first line is `first_line`."""
+    for example in doctest.DocTestParser().get_examples(text, path):
+        yield Snippet(
+            path,
+            first_line + example.lineno,
+            "doctest",
+            example.source,
+            example.want,
+            example.exc_msg,
+            example.options,
+            tags,
+            skip,
+        )
+
+
+def markdown_session(path: Path) -> Session:
+    """All `python` blocks of one Markdown page, in order."""
+    document = Document(path.read_text(encoding="utf-8"), str(path))
+    snippets: list[Snippet] = []
+    for region in FENCE_LEXER(document):
+        language = region.lexemes["language"]
+        source = str(region.lexemes["source"])
+        fence_line = document.text.count("\n", 0, region.start) + 1
+        tags, skip, error = directives(document.text, region.start)
+        if language in MISSPELT:
+            error = f"a ```{language} fence is shown as Python but never run: write ```python (or ```text)"
+        elif language != "python":
+            continue
+        if error:
+            snippets.append(Snippet(str(path), fence_line, "error", error, tags=tags))
+        elif source.lstrip().startswith(">>>"):
+            snippets += doctest_snippets(str(path), source, fence_line + 1, tags, skip)
+        else:
+            snippets.append(
+                Snippet(str(path), fence_line + 1, "script", include_snippets(source), tags=tags, skip=skip)
+            )
+    return Session(str(path), snippets)
+
+
+def module_name(path: Path) -> str:
+    """The dotted module name of a source file under the repository root."""
+    parts = list(path.resolve().relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def docstring_sessions(path: Path) -> list[Session]:
+    """One session per docstring of `path` that has `>>>` examples."""
+    text = path.read_text(encoding="utf-8")
+    sessions = []
+    for start, _end, docstring in PythonDocStringDocument.extract_docstrings(text):
+        first_line = text.count("\n", 0, start) + 1
+        snippets = list(doctest_snippets(str(path), docstring, first_line, (), False))
+        if snippets:
+            sessions.append(Session(str(path), snippets, module=module_name(path)))
+    return sessions
+
+
+def collect(path: Path) -> list[Session]:
+    """The sessions of one file: a page is one, a source file has one per docstring."""
+    if path.suffix == ".md":
+        return [markdown_session(path)]
+    if path.suffix == ".py":
+        return docstring_sessions(path)
+    raise ValueError(f"{relative(path)}: only .md and .py files hold examples")

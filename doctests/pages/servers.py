@@ -1,0 +1,63 @@
+"""Generate the tables of the "What servers do" page from the probe's measurements.
+
+`render()` reads `build/servers.json`, which `tests/servers/probe.py` writes
+from real runs of uvicorn, and returns Markdown: the cases, then one table per
+backend. Nothing here is typed by hand except the column headings.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "build" / "servers.json"
+COMMAND = "python tests/servers/probe.py --out build/servers.json"
+# Most cases begin with these two notes; the page says so once instead of in every row.
+OPENING = ["receive() → websocket.connect", "send(websocket.accept) returned"]
+
+
+def cell(notes: list[str]) -> str:
+    """Notes as one table cell: HTML-escaped, one per line, pipes made safe."""
+    if not notes:
+        return "(nothing)"
+    return "<br>".join(html.escape(note, quote=False).replace("|", "&#124;") for note in notes)
+
+
+def backend_table(cases: list[dict[str, str]], results: dict[str, Any]) -> list[str]:
+    """One backend's table: a row per case with what the app and the client observed."""
+    lines = ["| Case | The app observes | The client observes |", "| --- | --- | --- |"]
+    for case in cases:
+        result = results[case["id"]]
+        app = result["app"]
+        if app[: len(OPENING)] == OPENING:
+            app = ["(accepted)", *app[len(OPENING) :]]
+        lines.append(f"| {case['title']} | {cell(app)} | {cell(result['client'])} |")
+    return lines
+
+
+def render(path: Path = DEFAULT) -> str:
+    """Return the Markdown tables for the measurements in `path`.
+
+    Raises:
+        FileNotFoundError: `path` does not exist; the message names the command that makes it.
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: make it with `{COMMAND}` (or `make build/servers.json`)")
+    data = json.loads(path.read_text())
+    versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
+    lines = [
+        f"Measured on {data['measured']} with {versions}; `ws_max_size` was {data['config']['ws_max_size']} bytes "
+        f"and every wait was limited to {data['config']['wait_seconds']:g} s. "
+        f"In the tables, *(accepted)* stands for the app receiving `websocket.connect` and its "
+        f"`websocket.accept` returning.",
+        "",
+        "| Case | What the probe does |",
+        "| --- | --- |",
+        *(f"| {case['title']} | {case['does']} |" for case in data["cases"]),
+    ]
+    for backend, results in data["backends"].items():
+        lines += ["", f'### uvicorn `ws="{backend}"`', "", *backend_table(data["cases"], results)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,145 @@
+"""Fixtures for the browser tests: the built site, a local server for it, and one Chromium.
+
+The site is built once per session with `mkdocs build --strict` into a temp
+directory, or taken as is from `BROWSER_TESTS_SITE_DIR` (e.g. `site` after
+`make docs`). It is served from a thread on 127.0.0.1 on a port the OS picks,
+and stopped at the end. Chromium is Debian's; without it, the whole directory
+is skipped with one line saying so.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).is_file():
+    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402 (only once Chromium is known to exist)
+
+from .builtsite import html_pages  # noqa: E402
+from .report import SUMMARY  # noqa: E402
+from .visit import Visit, visit  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this directory `browser`, so `-m "not browser"` can leave them out."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site: `BROWSER_TESTS_SITE_DIR` if set, else a fresh strict build."""
+    given = os.environ.get("BROWSER_TESTS_SITE_DIR")
+    if given:
+        site = Path(given).resolve()
+        if not (site / "index.html").is_file():
+            pytest.fail(f"BROWSER_TESTS_SITE_DIR={given} holds no built site (no index.html)")
+        return site
+    site = tmp_path_factory.mktemp("site")
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if build.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed ({build.returncode}):\n{build.stdout}\n{build.stderr}")
+    return site
+
+
+@pytest.fixture(scope="session")
+def pages(site_dir: Path) -> list[str]:
+    """Every HTML page of the build."""
+    found = html_pages(site_dir)
+    assert "index.html" in found, f"the build has no home page; pages: {found}"
+    return found
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve files without logging each request to stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir: Path) -> Iterator[str]:
+    """The site served on 127.0.0.1 from a thread; the URL ends with '/'."""
+    handler = partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole session."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def http_visits(browser: Browser, base_url: str, pages: list[str]) -> dict[str, Visit]:
+    """Every page loaded once over http, each in a fresh context, waiting for the search index."""
+    return {page: visit(browser, page, base_url + page, wait_for_search=True) for page in pages}
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """`artifacts/` at the top of the repo (gitignored), created on demand."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the page weights and the external links the tests recorded."""
+    weights = SUMMARY.get("weights")
+    if weights:
+        terminalreporter.section("page weights (all response bodies, cold cache)")
+        width = max(len(page) for page in weights)
+        for page, size in sorted(weights.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{page:<{width}}  {size:>10,} B  {size / 1e6:6.3f} MB")
+    external = SUMMARY.get("external_links")
+    if external is not None:
+        terminalreporter.section(f"external links ({len(external)}, listed, not fetched)")
+        for url, on_pages in sorted(external.items()):
+            terminalreporter.write_line(f"{url}  (on {len(on_pages)} page(s), e.g. {on_pages[0]})")
+

@@ -1,0 +1,106 @@
+"""Every page loads offline and clean, over http and from file://, and none is too heavy (issue 7, items 1 and 7).
+
+Each page is loaded once in a fresh browser context (cold cache). Requests to
+any host but the local one are blocked and recorded, so a page that needs the
+internet fails here exactly as it would for a reader offline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser
+
+from .report import SUMMARY, write_json
+from .visit import Visit, visit
+
+# "1.5 MB" read as decimal megabytes, the stricter reading.
+MAX_PAGE_BYTES = 1_500_000
+
+
+def _listing(found: dict[str, list[str]]) -> str:
+    return "\n".join(f"  {page}: {item}" for page, items in sorted(found.items()) for item in items)
+
+
+def _collect(visits: dict[str, Visit], attribute: str) -> dict[str, list[str]]:
+    return {page: getattr(one, attribute) for page, one in visits.items() if getattr(one, attribute)}
+
+
+@pytest.fixture(scope="module")
+def file_visits(browser: Browser, site_dir: Path, pages: list[str]) -> dict[str, Visit]:
+    """Every page loaded from file://, except 404.html.
+
+    A web server sends 404.html for a missing URL; its links are absolute from
+    the site root, which from file:// is the filesystem root, so it is not a
+    page a reader can open from disk.
+    """
+    return {
+        page: visit(browser, page, (site_dir / page).as_uri(), wait_for_search=False)
+        for page in pages
+        if page != "404.html"
+    }
+
+
+def test_pages_request_nothing_from_other_hosts(http_visits: dict[str, Visit]) -> None:
+    """No page asks any host but the local server for anything (fonts, CDN scripts, ...)."""
+    foreign = _collect(http_visits, "foreign")
+    assert not foreign, f"pages requested other hosts (blocked):\n{_listing(foreign)}"
+
+
+def test_pages_log_no_console_errors(http_visits: dict[str, Visit]) -> None:
+    """No page logs a console error or throws an uncaught exception."""
+    errors = _collect(http_visits, "console_errors")
+    assert not errors, f"console errors:\n{_listing(errors)}"
+
+
+def test_pages_have_no_failed_local_requests(http_visits: dict[str, Visit]) -> None:
+    """Every local request a page makes succeeds (no 4xx/5xx, no network failure)."""
+    failed = _collect(http_visits, "failed")
+    assert not failed, f"failed local requests:\n{_listing(failed)}"
+
+
+def test_search_index_loads_on_every_page(http_visits: dict[str, Visit]) -> None:
+    """On every page Material's search gets its index and reports itself ready."""
+    not_ready = [page for page, one in http_visits.items() if not one.search_ready]
+    assert not not_ready, f"search never became ready on {len(not_ready)} page(s): {not_ready}"
+
+
+def test_pages_from_file_urls_stay_local_and_clean(file_visits: dict[str, Visit]) -> None:
+    """Opened from disk (file://), no page reaches the network, logs an error or misses a file."""
+    problems: dict[str, list[str]] = {}
+    for page, one in file_visits.items():
+        items = [f"foreign request: {url}" for url in one.foreign]
+        items += [f"console error: {text}" for text in one.console_errors]
+        items += [f"failed: {what}" for what in one.failed]
+        if items:
+            problems[page] = items
+    assert file_visits, "no page to open from file://"
+    assert not problems, f"problems from file://:\n{_listing(problems)}"
+
+
+def test_search_works_from_file_url(browser: Browser, site_dir: Path) -> None:
+    """Opened from disk, the home page's search still loads its index."""
+    home = visit(browser, "index.html", (site_dir / "index.html").as_uri(), wait_for_search=True)
+    assert home.search_ready, (
+        "from file:// the search index never loaded (Material's worker cannot start from disk "
+        f"without the offline plugin and a local iframe-worker); requests: {home.requests}"
+    )
+
+
+def test_heaviest_page_is_under_the_limit(http_visits: dict[str, Visit], artifacts: Path) -> None:
+    """Report each page's transferred bytes (cold cache, shared assets included); the heaviest is < 1.5 MB."""
+    weights = {page: one.total_bytes for page, one in http_visits.items()}
+    details = {
+        page: {"bytes": one.total_bytes, "responses": {urlsplit(url).path: n for url, n in sorted(one.body_bytes.items())}}
+        for page, one in http_visits.items()
+    }
+    write_json(artifacts / "weights.json", {"limit_bytes": MAX_PAGE_BYTES, "pages": details})
+    SUMMARY["weights"] = weights
+    assert all(size > 0 for size in weights.values()), f"pages with nothing transferred: {weights}"
+    heaviest = max(weights, key=weights.__getitem__)
+    assert weights[heaviest] < MAX_PAGE_BYTES, (
+        f"{heaviest} transfers {weights[heaviest]:,} bytes (limit {MAX_PAGE_BYTES:,}); "
+        f"largest responses: {sorted(http_visits[heaviest].body_bytes.items(), key=lambda kv: -kv[1])[:5]}"
+    )
