@@ -26,8 +26,9 @@ import io
 import re
 import signal
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import CodeType, FrameType, TracebackType
 from typing import Any, Literal
@@ -68,30 +69,41 @@ class Outcome:
 
 
 class ExampleTimeout(Exception):
-    """An example ran longer than the per-example timeout."""
+    """An example ran longer than the per-example timeout.
+
+    `blocked` is true when it never yielded to the event loop and had to be
+    interrupted by a signal, which may leave the loop unusable.
+    """
+
+    def __init__(self, message: str, blocked: bool) -> None:
+        super().__init__(message)
+        self.blocked = blocked
 
 
 @contextlib.contextmanager
 def alarm(seconds: float) -> Iterator[None]:
-    """Raise `ExampleTimeout` in the main thread after `seconds`, for code that blocks without awaiting."""
+    """Raise `ExampleTimeout` in the main thread after `seconds`, for code that blocks without awaiting.
+
+    An outer timer (pytest-timeout's, say) is put back afterwards, minus the time spent.
+    """
 
     def ring(signum: int, frame: FrameType | None) -> None:
-        raise ExampleTimeout(f"no result after {seconds:g} s (blocked without awaiting)")
+        raise ExampleTimeout(f"no result after {seconds:g} s (blocked without awaiting)", blocked=True)
 
-    if not hasattr(signal, "setitimer") or not _in_main_thread():
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, ring)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay:
+            left = max(previous_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
 
 
 class Runner:
@@ -124,11 +136,12 @@ class Runner:
                 try:
                     message = self.evaluate(snippet, namespace, loop)
                 except ExampleTimeout as error:
-                    # The loop may have been interrupted anywhere: start a fresh one.
                     message = f"{snippet.where}: timed out: {error}\n{_indent(snippet.source)}"
-                    with contextlib.suppress(Exception):
-                        loop.close()
-                    loop = asyncio.Runner()
+                    if error.blocked:
+                        # The signal may have hit the loop anywhere: the page goes on with a fresh one.
+                        with contextlib.suppress(Exception):
+                            loop.close()
+                        loop = asyncio.Runner()
                 outcomes.append(Outcome(snippet, "failed" if message else "passed", message, self._rows))
         finally:
             with contextlib.suppress(Exception), alarm(self.timeout):
@@ -143,9 +156,11 @@ class Runner:
 
     def execute(self, code: CodeType, namespace: dict[str, Any], loop: asyncio.Runner) -> None:
         """Run `code` inside `loop`, as `python -m asyncio` does, under the timeout."""
+        timer: asyncio.Timeout | None = None
 
         async def main() -> None:
-            async with asyncio.timeout(self.timeout):
+            nonlocal timer
+            async with asyncio.timeout(self.timeout) as timer:
                 result = eval(code, namespace)
                 if code.co_flags & inspect.CO_COROUTINE:
                     await result
@@ -153,10 +168,10 @@ class Runner:
         with alarm(self.timeout + 1):  # a backstop for code that blocks the loop without awaiting
             try:
                 loop.run(main())
-            except TimeoutError as error:
-                if _raised_by_timeout(error):
+            except TimeoutError:
+                if timer is not None and timer.expired():
                     why = f"no result after {self.timeout:g} s (awaiting a message nobody sends?)"
-                    raise ExampleTimeout(why) from None
+                    raise ExampleTimeout(why, blocked=False) from None
                 raise
 
     def evaluate(self, snippet: Snippet, namespace: dict[str, Any], loop: asyncio.Runner) -> str:
@@ -209,22 +224,6 @@ class Runner:
         return f"{snippet.where}: exception differs\n" + _show(
             snippet, f"Expected:\n{_indent(snippet.exc_msg)}Got:\n{_indent(got_line)}"
         )
-
-    def run_all(self, sessions: list[Session], report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-        """Run several sessions; `report` hears of each outcome as it comes."""
-        outcomes = []
-        for session in sessions:
-            for outcome in self.run(session):
-                outcomes.append(outcome)
-                if report is not None:
-                    report(outcome)
-        return outcomes
-
-
-def _raised_by_timeout(error: TimeoutError) -> bool:
-    # asyncio.timeout raises TimeoutError from CancelledError; a TimeoutError the
-    # example itself raised (and expects) has no CancelledError context.
-    return isinstance(error.__context__, asyncio.CancelledError)
 
 
 def exception_line(text: str) -> str:

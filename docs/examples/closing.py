@@ -2,16 +2,12 @@
 
 Send "bye" and the server closes with 1000 "goodbye"; send a "/command" it does
 not know and it closes with the application code 4000; anything else is echoed.
-When the client closes first, the app logs the code and reason it gave. Run it with:
+When the client closes first, the app prints the code and reason it gave. Run it with:
 
     uvicorn --app-dir docs/examples closing:app
 """
 
-import logging
-
 from reference_impl import WebSocket, WebSocketDisconnect
-
-logger = logging.getLogger("closing")
 
 
 async def app(scope, receive, send):
@@ -33,4 +29,4 @@ async def app(scope, receive, send):
             await websocket.send_text(text)
     except WebSocketDisconnect as disconnect:
         # The client closed first: its close frame's code and reason arrive here.
-        logger.info("client closed: code=%d reason=%r", disconnect.code, disconnect.reason)
+        print(f"client closed: code={disconnect.code} reason={disconnect.reason!r}")

@@ -14,7 +14,7 @@ from html import escape
 
 from reference_impl.transitions import ANY, OTHER, TABLE, Row, Side, WebSocketState
 
-BOX_W, BOX_H, GAP, MARGIN = 150, 44, 180, 44
+BOX_W, BOX_H, GAP, MARGIN = 150, 44, 160, 50
 TOP = 130  # y of the boxes' top edge: room above for loops and arcs
 HEIGHT = TOP + BOX_H + 76
 LABELS = {ANY: "any call", OTHER: "any other type"}
@@ -34,7 +34,7 @@ def label(row: Row) -> str:
 
 def text(x: float, y: float, lines: list[str], anchor: str = "middle") -> str:
     spans = "".join(
-        f'<tspan x="{x:.0f}" dy="{0 if i == 0 else 13}">{escape(line)}</tspan>' for i, line in enumerate(lines)
+        f'<tspan x="{x:.0f}" dy="{0 if i == 0 else 15}">{escape(line)}</tspan>' for i, line in enumerate(lines)
     )
     return f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}">{spans}</text>'
 
@@ -74,10 +74,10 @@ def diagram(side: Side) -> str:
         steps = states.index(target) - states.index(source)
         if steps == 0:  # a loop on top of the box
             path = f"M{x1 - 18:.0f},{TOP} C{x1 - 45:.0f},{TOP - 50} {x1 + 45:.0f},{TOP - 50} {x1 + 18:.0f},{TOP}"
-            parts.append(edge(path, text(x1, TOP - 58 - 13 * (len(labels) - 1), labels), arrow))
+            parts.append(edge(path, text(x1, TOP - 58 - 15 * (len(labels) - 1), labels), arrow))
         elif steps == 1:  # straight to the next box
             path = f"M{x1 + BOX_W / 2:.0f},{mid_y:.0f} L{x2 - BOX_W / 2 - 2:.0f},{mid_y:.0f}"
-            parts.append(edge(path, text((x1 + x2) / 2, mid_y - 8 - 13 * (len(labels) - 1), labels), arrow))
+            parts.append(edge(path, text((x1 + x2) / 2, mid_y - 8 - 15 * (len(labels) - 1), labels), arrow))
         else:  # an arc over the boxes in between (or back, for a backward move)
             lift = 70 + 15 * abs(steps)
             start, end = x1 + 40 * (1 if steps > 0 else -1), x2 - 40 * (1 if steps > 0 else -1)

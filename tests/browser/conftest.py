@@ -29,7 +29,8 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402 (only onc
 
 from .builtsite import html_pages  # noqa: E402
 from .report import SUMMARY  # noqa: E402
-from .visit import Visit, visit  # noqa: E402
+from .layout import CODE_FIT_JS, PHONE  # noqa: E402
+from .visit import Visit, Visitor, origin_of  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
@@ -118,8 +119,18 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def http_visits(browser: Browser, base_url: str, pages: list[str]) -> dict[str, Visit]:
-    """Every page loaded once over http, each in a fresh context, waiting for the search index."""
-    return {page: visit(browser, page, base_url + page, wait_for_search=True) for page in pages}
+    """Every page loaded once over http, waiting for the search index.
+
+    The tab is phone-sized, so the same load also measures the code blocks
+    (`layout.CODE_FIT_JS`); requests and weights do not depend on the width.
+    """
+    visitor = Visitor(browser, origin_of(base_url), viewport=PHONE)
+    try:
+        return {
+            page: visitor.visit(page, base_url + page, wait_for_search=True, probe=CODE_FIT_JS) for page in pages
+        }
+    finally:
+        visitor.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Every page loads offline and clean, over http and from file://, and none is too heavy (issue 7, items 1 and 7).
 
-Each page is loaded once in a fresh browser context (cold cache). Requests to
+Each page is loaded once, with the HTTP cache off (cold cache). Requests to
 any host but the local one are blocked and recorded, so a page that needs the
 internet fails here exactly as it would for a reader offline.
 """
@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from .report import SUMMARY, write_json
-from .visit import Visit, visit
+from .visit import Visit, Visitor
 
 # "1.5 MB" read as decimal megabytes, the stricter reading.
 MAX_PAGE_BYTES = 1_500_000
@@ -36,11 +36,15 @@ def file_visits(browser: Browser, site_dir: Path, pages: list[str]) -> dict[str,
     the site root, which from file:// is the filesystem root, so it is not a
     page a reader can open from disk.
     """
-    return {
-        page: visit(browser, page, (site_dir / page).as_uri(), wait_for_search=False)
-        for page in pages
-        if page != "404.html"
-    }
+    visitor = Visitor(browser, "file://")
+    try:
+        return {
+            page: visitor.visit(page, (site_dir / page).as_uri(), wait_for_search=False)
+            for page in pages
+            if page != "404.html"
+        }
+    finally:
+        visitor.close()
 
 
 def test_pages_request_nothing_from_other_hosts(http_visits: dict[str, Visit]) -> None:
@@ -82,7 +86,11 @@ def test_pages_from_file_urls_stay_local_and_clean(file_visits: dict[str, Visit]
 
 def test_search_works_from_file_url(browser: Browser, site_dir: Path) -> None:
     """Opened from disk, the home page's search still loads its index."""
-    home = visit(browser, "index.html", (site_dir / "index.html").as_uri(), wait_for_search=True)
+    visitor = Visitor(browser, "file://")
+    try:
+        home = visitor.visit("index.html", (site_dir / "index.html").as_uri(), wait_for_search=True)
+    finally:
+        visitor.close()
     assert home.search_ready, (
         "from file:// the search index never loaded (Material's worker cannot start from disk "
         f"without the offline plugin and a local iframe-worker); requests: {home.requests}"

@@ -36,7 +36,8 @@ def load_example(name: str, impl: str, tmp_path: Path) -> ModuleType:
     path.write_text(swapped)
     # A fresh module per test: module-level state (the chat room) starts empty.
     spec = importlib.util.spec_from_file_location(f"example_{name}_{impl}", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
