@@ -40,6 +40,8 @@ MISSPELT = {"py", "pycon", "python3", "py3"}
 FENCE_INFO = re.compile(r"[ \t]*\{?[ \t]*\.?(?P<language>[\w+-]*)(?P<attributes>[^\n]*)\n")
 FENCE_LEXER = RawFencedCodeBlockLexer(info_pattern=FENCE_INFO)
 DIRECTIVE = re.compile(r"<!--\s*(?P<name>doctest|tags)\s*:\s*(?P<value>.*?)\s*-->\s*$")
+# What `ruff format` (0.16+, which formats Markdown code blocks) makes of a snippet line.
+MANGLED_SNIPPET = re.compile(r"""^\s*-+\s*8\s*<\s*-+\s*["']""")
 SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<path>[^"':]+)(?::(?P<start>\d+)?(?::(?P<end>\d+))?)?["']\s*$""")
 
 Kind = Literal["doctest", "script", "error"]
@@ -127,6 +129,8 @@ def include_snippets(source: str) -> str:
     for line in source.splitlines(keepends=True):
         match = SNIPPET.match(line)
         if match is None:
+            if MANGLED_SNIPPET.match(line):
+                raise ValueError(f"not a snippet line (reformatted by ruff format?): {line.strip()}")
             lines.append(line)
             continue
         included = (ROOT / match["path"]).read_text(encoding="utf-8").splitlines(keepends=True)
@@ -165,6 +169,11 @@ def markdown_session(path: Path) -> Session:
             error = f"a ```{language} fence is shown as Python but never run: write ```python (or ```text)"
         elif language != "python":
             continue
+        if not error and not source.lstrip().startswith(">>>"):
+            try:
+                source = include_snippets(source)
+            except (OSError, ValueError) as problem:
+                error = str(problem)
         if error:
             snippets.append(Snippet(str(path), fence_line, "error", error, tags=tags))
         elif source.lstrip().startswith(">>>"):

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # mkdocs loads this file by path and restores sys.path afterwards: import the
 # package now, so that `doctests.pages.NAME` can be found later via its __path__.
 sys.path.insert(0, str(ROOT))
+import doctests.pages  # noqa: E402, F401
 
 INVENTORY = ROOT / "doctests" / "python-objects.inv"
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)

@@ -14,7 +14,7 @@ from html import escape
 
 from reference_impl.transitions import ANY, OTHER, TABLE, Row, Side, WebSocketState
 
-BOX_W, BOX_H, GAP, MARGIN = 150, 44, 160, 50
+BOX_W, BOX_H, GAP, MARGIN = 150, 44, 190, 50
 TOP = 130  # y of the boxes' top edge: room above for loops and arcs
 HEIGHT = TOP + BOX_H + 76
 LABELS = {ANY: "any call", OTHER: "any other type"}

@@ -134,6 +134,21 @@ def http_visits(browser: Browser, base_url: str, pages: list[str]) -> dict[str, 
 
 
 @pytest.fixture(scope="session")
+def desktop(browser: Browser, base_url: str) -> Iterator[Visitor]:
+    """A desktop-sized tab on the local server that may use the clipboard."""
+    visitor = Visitor(
+        browser,
+        origin_of(base_url),
+        viewport={"width": 1280, "height": 800},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    try:
+        yield visitor
+    finally:
+        visitor.close()
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     """`artifacts/` at the top of the repo (gitignored), created on demand."""
     ARTIFACTS.mkdir(exist_ok=True)

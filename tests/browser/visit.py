@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request, Response, Route, ViewportSize
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request, Response, Route
 
 # Schemes that never reach the network.
 NON_NETWORK = frozenset({"data", "blob", "about", "chrome-error"})
@@ -67,11 +67,18 @@ def is_local(url: str, origin: str) -> bool:
 class Visitor:
     """One tab that visits pages of one origin, blocking and recording requests to any other host."""
 
-    def __init__(self, browser: Browser, origin: str, viewport: ViewportSize | None = None) -> None:
+    def __init__(self, browser: Browser, origin: str, **context_options: Any) -> None:
+        """Open the tab.
+
+        Args:
+            browser: The shared browser.
+            origin: `scheme://host:port` of the local server, or "file://".
+            **context_options: For `Browser.new_context` (viewport, permissions ...).
+        """
         self.origin = origin
         self.current = Visit(page="", url="")
         self._responses: list[Response] = []
-        self.context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
+        self.context = browser.new_context(**context_options)
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("request", self._on_request)

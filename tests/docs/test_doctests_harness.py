@@ -34,7 +34,7 @@ def test_sample_page_passes_with_await_carry_over_tags_and_skip() -> None:
     tagged = [outcome for outcome in outcomes if outcome.snippet.tags]
     assert [outcome.snippet.tags for outcome in tagged] == [("asgi-2.5", "reference-only")]
     # The json fence is not collected at all.
-    assert all("\"not\"" not in outcome.snippet.source for outcome in outcomes)
+    assert all('"not"' not in outcome.snippet.source for outcome in outcomes)
 
 
 def test_failures_name_file_and_line_and_show_expected_and_got() -> None:
@@ -43,7 +43,8 @@ def test_failures_name_file_and_line_and_show_expected_and_got() -> None:
     assert sorted(failed) == [4, 9, 14, 17, 23]
     assert failed[4].startswith("tests/docs/fixtures/failing.md:4: output differs")
     assert "Expected:\n    3\nGot:\n    2" in failed[4]
-    assert 'failing.md", line 9' in failed[9] and "ValueError: a script that fails" in failed[9]
+    assert 'failing.md", line 9' in failed[9]
+    assert "ValueError: a script that fails" in failed[9]
     assert "timed out" in failed[14]
     assert "Expected:\n    KeyError: 'other'\nGot:\n    KeyError: 'missing'" in failed[17]
     assert "```py fence" in failed[23]

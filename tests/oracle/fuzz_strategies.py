@@ -140,8 +140,21 @@ malformed = st.one_of(
     st.builds(lambda kind, text: {"type": kind, "text": text}, unhashable_types, st.text(max_size=5)),
 )
 
+# Data frames only, the bulk of a real conversation.
+frames = st.one_of(
+    st.builds(lambda text: _receive({"text": text}), text_payloads),
+    st.builds(lambda text: _receive({"text": text}), json_values.map(json.dumps)),
+    st.builds(lambda data: _receive({"bytes": data}), bytes_payloads),
+)
+
+# How a run starts: connect queued, already accepted, or nothing queued at all.
+openings = st.sampled_from(["accepted", "connect queued", "accepted", "nothing"])
+
 # Peer messages: three well-formed for each malformed one.
 messages = st.one_of(well_formed, well_formed, well_formed, malformed)
+
+# What the peer sends just before a receive-side call: often a frame, sometimes anything.
+incoming = st.one_of(st.just([]), st.lists(frames, min_size=1, max_size=3), st.lists(messages, min_size=1, max_size=2))
 
 # What the application hands to raw `send`: right and wrong types, with and without fields.
 app_messages = st.one_of(

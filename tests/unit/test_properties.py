@@ -196,10 +196,17 @@ class Properties(RuleBasedStateMachine):
             assert isinstance(state, WebSocketState)
             assert (side, state) in NAMED_PAIRS
 
-    @initialize(connect=st.booleans())
-    def start(self, connect: bool) -> None:
-        if connect:
+    @initialize(opening=S.openings)
+    def start(self, opening: str) -> None:
+        # Most runs start connected or accepted, so the later steps reach every state.
+        if opening != "nothing":
             self.inbox.append({"type": "websocket.connect"})
+        if opening == "accepted":
+            self.accept(None, None)
+
+    @rule(batch=st.lists(S.frames, min_size=1, max_size=4))
+    def push_frames(self, batch: list[Any]) -> None:
+        self.inbox.extend(batch)
 
     @rule(batch=st.lists(S.messages, min_size=1, max_size=3))
     def push(self, batch: list[Any]) -> None:
@@ -213,8 +220,9 @@ class Properties(RuleBasedStateMachine):
     def break_send(self) -> None:
         self.fail_next_send = True
 
-    @rule()
-    def receive_raw(self) -> None:
+    @rule(incoming=S.incoming)
+    def receive_raw(self, incoming: list[Any]) -> None:
+        self.inbox.extend(incoming)
         self._step("receive", self.websocket.receive)
 
     @rule(message=S.app_messages)
@@ -225,16 +233,20 @@ class Properties(RuleBasedStateMachine):
     def accept(self, subprotocol: str | None, headers: Any) -> None:
         self._step("accept", lambda: self.websocket.accept(subprotocol, headers))
 
-    @rule(call=st.sampled_from(["receive_text", "receive_bytes"]))
-    def receive_frame(self, call: str) -> None:
+    @rule(call=st.sampled_from(["receive_text", "receive_bytes"]), incoming=S.incoming)
+    def receive_frame(self, call: str, incoming: list[Any]) -> None:
+        self.inbox.extend(incoming)
         self._step(call, getattr(self.websocket, call))
 
-    @rule(mode=S.modes)
-    def receive_json(self, mode: Any) -> None:
+    @rule(mode=S.modes, incoming=S.incoming)
+    def receive_json(self, mode: Any, incoming: list[Any]) -> None:
+        self.inbox.extend(incoming)
         self._step("receive_json", lambda: self.websocket.receive_json(mode), mode)
 
-    @rule(call=st.sampled_from(["iter_text", "iter_bytes", "iter_json"]))
-    def iterate(self, call: str) -> None:
+    @rule(call=st.sampled_from(["iter_text", "iter_bytes", "iter_json"]), incoming=S.incoming)
+    def iterate(self, call: str, incoming: list[Any]) -> None:
+        self.inbox.extend(incoming)
+
         async def consume() -> None:
             iterator = getattr(self.websocket, call)()
             try:

@@ -1,0 +1,76 @@
+"""Typing each public method of `WebSocket` into the search box finds its reference entry (issue 7, item 2)."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Error, Page
+
+from reference_impl.websockets import WebSocket
+
+from .builtsite import built_page, url_paths
+from .visit import Visitor
+
+# The reference page of each class whose methods WebSocket has; an inherited
+# method's entry may sit on its own class's page or on WebSocket's.
+REFERENCE_PAGES = {"WebSocket": "reference/websocket", "HTTPConnection": "reference/http-connection"}
+
+
+def public_methods() -> list[tuple[str, str]]:
+    """(name, defining class) of WebSocket's public methods that reference_impl defines.
+
+    Properties are not methods, and the `Mapping` mixins (`get`, `keys` ...)
+    belong to `collections.abc`, not to this API.
+    """
+    found = []
+    for name, _ in inspect.getmembers(WebSocket):
+        if name.startswith("_"):
+            continue
+        owner = next(cls for cls in WebSocket.__mro__ if name in vars(cls))
+        if owner.__module__.startswith("reference_impl") and inspect.isfunction(vars(owner)[name]):
+            found.append((name, owner.__name__))
+    return found
+
+
+METHODS = public_methods()
+
+# True once a result links into one of `paths` and names the method, in its
+# #anchor or its title.
+FOUND_JS = """([name, paths]) => [...document.querySelectorAll(".md-search-result a[href]")].some((link) => {
+    const url = new URL(link.href);
+    if (!paths.includes(url.pathname)) return false;
+    const title = link.querySelector("h1, h2");
+    return decodeURIComponent(url.hash).includes(name) || (title && title.textContent.includes(name));
+})"""
+RESULTS_JS = """() => [...document.querySelectorAll(".md-search-result a[href]")].map((link) => link.href)"""
+
+
+def test_the_api_has_methods_to_search_for() -> None:
+    """The method list comes from the code; a WebSocket without accept/send/close would mean a broken lookup."""
+    names = {name for name, _ in METHODS}
+    assert {"accept", "receive_text", "send_text", "close"} <= names, names
+
+
+@pytest.fixture(scope="module")
+def search_page(desktop: Visitor, base_url: str) -> Page:
+    """The home page with its search index loaded."""
+    home = desktop.visit("index.html", base_url, wait_for_search=True)
+    if not home.search_ready:
+        pytest.fail("search never became ready on the home page")
+    return desktop.page
+
+
+@pytest.mark.parametrize(("name", "owner"), METHODS, ids=[name for name, _ in METHODS])
+def test_search_finds_method(search_page: Page, site_dir: Path, base_url: str, name: str, owner: str) -> None:
+    """A reader who types a method's name gets a result for it on its reference page."""
+    stems = {REFERENCE_PAGES["WebSocket"], REFERENCE_PAGES.get(owner, REFERENCE_PAGES["WebSocket"])}
+    targets = sorted({path for stem in stems if (page := built_page(site_dir, stem)) for path in url_paths(page)})
+    assert targets, f"no built reference page for {name}: looked for {sorted(stems)}"
+    search_page.fill(".md-search__input", name)
+    try:
+        search_page.wait_for_function(FOUND_JS, arg=[name, targets], timeout=5000)
+    except Error:
+        shown = [href.removeprefix(base_url.rstrip("/")) for href in search_page.evaluate(RESULTS_JS)]
+        pytest.fail(f"searching {name!r} shows no entry for it on {targets}; results: {shown[:15]}")
