@@ -26,7 +26,7 @@ class HTTPConnection(Mapping[str, Any]):
         scope: The ASGI connection scope; its `type` is "http" or "websocket".
         receive: Unused here; accepted so both subclasses share a signature.
 
-    Example:
+    Examples:
         >>> connection = HTTPConnection({"type": "websocket", "path": "/chat", "headers": []})
         >>> connection["path"], len(connection)
         ('/chat', 3)
@@ -37,6 +37,7 @@ class HTTPConnection(Mapping[str, Any]):
     def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
         assert scope["type"] in ("http", "websocket")
         self.scope = scope
+        """The ASGI scope this connection reads; `connection[key]` is `scope[key]`."""
 
     def __getitem__(self, key: str) -> Any:
         return self.scope[key]

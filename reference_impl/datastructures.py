@@ -20,7 +20,7 @@ _SECURE_SCHEMES = ("https", "wss")
 class Address(NamedTuple):
     """A `(host, port)` pair, as in `scope["client"]`.
 
-    Example:
+    Examples:
         >>> Address("127.0.0.1", 50000).port
         50000
     """
@@ -34,7 +34,7 @@ class URL:
 
     Build it from a string, from an ASGI scope, or from components.
 
-    Example:
+    Examples:
         >>> url = URL("ws://example.com:8000/chat?room=1")
         >>> url.hostname, url.port, url.path, url.query
         ('example.com', 8000, '/chat', 'room=1')
@@ -106,7 +106,7 @@ class URL:
     def replace(self, **components: Any) -> URL:
         """Return a copy with some `urlsplit` components replaced.
 
-        Example:
+        Examples:
             >>> URL("ws://example.com/chat?room=1").replace(query="")
             URL('ws://example.com/chat')
         """
@@ -155,7 +155,7 @@ class URLPath(str):
     `make_absolute_url` turns it into a full `URL` against a base URL; this is
     what `HTTPConnection.url_for` returns.
 
-    Example:
+    Examples:
         >>> URLPath("/chat", protocol="websocket").make_absolute_url("https://example.com/app/")
         URL('wss://example.com/app/chat')
     """
@@ -187,7 +187,7 @@ class Headers(Mapping[str, str]):
     Keys and values are latin-1 decoded from the raw `[bytes, bytes]` pairs.
     Lookup returns the first value; `getlist` returns them all.
 
-    Example:
+    Examples:
         >>> headers = Headers(raw=[(b"x-tag", b"a"), (b"x-tag", b"b")])
         >>> headers["X-Tag"], headers.getlist("x-tag")
         ('a', ['a', 'b'])
@@ -254,7 +254,7 @@ class QueryParams(Mapping[str, str]):
     Lookup returns the *last* value of a repeated key, as Starlette's does;
     `getlist` returns them all. Blank values are kept.
 
-    Example:
+    Examples:
         >>> params = QueryParams(b"room=1&tag=a&tag=b&empty=")
         >>> params["tag"], params.getlist("tag"), params["empty"]
         ('b', ['a', 'b'], '')
@@ -299,7 +299,7 @@ class QueryParams(Mapping[str, str]):
 class State:
     """Attribute access over a dict: `connection.state.user` is `scope["state"]["user"]`.
 
-    Example:
+    Examples:
         >>> state = State()
         >>> state.user = "ada"
         >>> state.user
@@ -335,7 +335,7 @@ def parse_cookies(cookie_header: str) -> dict[str, str]:
     A chunk with no `=` is a value with an empty name; values are unquoted as
     `http.cookies` does; a later duplicate name wins.
 
-    Example:
+    Examples:
         >>> parse_cookies('session=abc; theme="dark"; lonely')
         {'session': 'abc', 'theme': 'dark', '': 'lonely'}
     """

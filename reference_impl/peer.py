@@ -50,7 +50,7 @@ class InMemoryPeer:
         connect: Queue `websocket.connect` first (pass `False` to feed your own).
         **scope: More scope keys, e.g. `root_path` or `state`.
 
-    Example:
+    Examples:
         >>> from reference_impl import WebSocket
         >>> peer = InMemoryPeer(path="/chat")
         >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
@@ -91,7 +91,9 @@ class InMemoryPeer:
             "subprotocols": list(subprotocols),
             **scope,
         }
+        """The scope a server would build for this request: pass it to the app."""
         self.transcript: list[Exchange] = []
+        """Every message exchanged so far, in order, in both directions."""
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         if connect:
             self.feed({"type": "websocket.connect"})

@@ -14,7 +14,7 @@ Two pseudo message types complete each state:
 The engine below is all the logic there is; `reference_impl.websockets`, the
 docs, the state diagram and the coverage checks all read this one table.
 
-Example:
+Examples:
     >>> from reference_impl.transitions import Side, WebSocketState, find
     >>> find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect")
     Row(CLIENT, CONNECTING, 'websocket.connect' -> CONNECTED)

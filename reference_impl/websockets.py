@@ -28,7 +28,7 @@ class WebSocketDisconnect(Exception):
         code: The WebSocket close code (RFC 6455 section 7.4).
         reason: The close reason; `None` becomes `""`.
 
-    Example:
+    Examples:
         >>> error = WebSocketDisconnect(1001, "going away")
         >>> error.code, error.reason
         (1001, 'going away')
@@ -54,8 +54,8 @@ class WebSocket(HTTPConnection):
         receive: Awaits the next message from the server.
         send: Hands a message to the server.
 
-    Example:
-        >>> from reference_impl.peer import InMemoryPeer
+    Examples:
+        >>> from reference_impl import InMemoryPeer
         >>> peer = InMemoryPeer()
         >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
         >>> websocket.client_state, websocket.application_state
@@ -68,7 +68,9 @@ class WebSocket(HTTPConnection):
         self._receive = receive
         self._send = send
         self.client_state = WebSocketState.CONNECTING
+        """Where the client side is: moved by each message `receive` reads."""
         self.application_state = WebSocketState.CONNECTING
+        """Where the application side is: moved by each message `send` passes on."""
 
     async def receive(self) -> Message:
         """Receive ASGI websocket messages, ensuring valid state transitions.
@@ -81,8 +83,8 @@ class WebSocket(HTTPConnection):
                 (the message is consumed), or a disconnect was already received.
             KeyError: The message has no `"type"`.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.receive()
@@ -110,8 +112,8 @@ class WebSocket(HTTPConnection):
                 `application_state`, or a close was already sent.
             KeyError: The message has no `"type"`.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.send({"type": "websocket.send", "text": "too early"})
@@ -137,8 +139,8 @@ class WebSocket(HTTPConnection):
         Raises:
             RuntimeError: As `receive` and `send` do, e.g. accepting twice.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer(subprotocols=["chat.v1"])
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept(subprotocol="chat.v1")
@@ -164,13 +166,16 @@ class WebSocket(HTTPConnection):
     async def receive_text(self) -> str:
         """Receive the next message's `"text"`.
 
+        Returns:
+            The message's `"text"` value, exactly as the server delivered it.
+
         Raises:
             RuntimeError: Not accepted yet, or already closed.
             WebSocketDisconnect: The client disconnected.
             KeyError: The message has no `"text"` key (a binary frame).
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -187,13 +192,16 @@ class WebSocket(HTTPConnection):
     async def receive_bytes(self) -> bytes:
         """Receive the next message's `"bytes"`.
 
+        Returns:
+            The message's `"bytes"` value, exactly as the server delivered it.
+
         Raises:
             RuntimeError: Not accepted yet, or already closed.
             WebSocketDisconnect: The client disconnected.
             KeyError: The message has no `"bytes"` key (a text frame).
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -213,6 +221,9 @@ class WebSocket(HTTPConnection):
         Args:
             mode: "text" reads `"text"`; "binary" reads `"bytes"` as UTF-8.
 
+        Returns:
+            The decoded JSON value.
+
         Raises:
             RuntimeError: A bad `mode` (checked first), not accepted yet, or
                 already closed.
@@ -221,8 +232,8 @@ class WebSocket(HTTPConnection):
             UnicodeDecodeError: "binary" bytes that are not UTF-8.
             json.JSONDecodeError: The payload is not JSON.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -243,8 +254,11 @@ class WebSocket(HTTPConnection):
 
         The disconnect ends the loop quietly; its code is not reported.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Yields:
+            Each message's text.
+
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -261,8 +275,11 @@ class WebSocket(HTTPConnection):
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """Yield each binary message until the client disconnects.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Yields:
+            Each message's bytes.
+
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -279,8 +296,11 @@ class WebSocket(HTTPConnection):
     async def iter_json(self) -> AsyncIterator[Any]:
         """Yield each text message decoded as JSON until the client disconnects.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Yields:
+            Each message's decoded JSON value.
+
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -297,8 +317,14 @@ class WebSocket(HTTPConnection):
     async def send_text(self, data: str) -> None:
         """Send `data` as a text message.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Args:
+            data: The text to send.
+
+        Raises:
+            RuntimeError: As `send` does: not accepted yet, or already closed.
+
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -311,8 +337,14 @@ class WebSocket(HTTPConnection):
     async def send_bytes(self, data: bytes) -> None:
         """Send `data` as a binary message.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Args:
+            data: The bytes to send.
+
+        Raises:
+            RuntimeError: As `send` does: not accepted yet, or already closed.
+
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -333,8 +365,8 @@ class WebSocket(HTTPConnection):
             RuntimeError: A bad `mode` (checked first), or as `send` does.
             TypeError: `data` is not JSON serializable.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -360,8 +392,8 @@ class WebSocket(HTTPConnection):
             code: The close code (RFC 6455: 1000-1003, 1007-1014, 3000-4999).
             reason: Up to 123 UTF-8 bytes; `None` becomes `""`.
 
-        Example:
-            >>> from reference_impl.peer import InMemoryPeer
+        Examples:
+            >>> from reference_impl import InMemoryPeer
             >>> peer = InMemoryPeer()
             >>> websocket = WebSocket(peer.scope, peer.receive, peer.send)
             >>> await websocket.accept()
@@ -379,8 +411,8 @@ class WebSocketClose:
         code: The close code.
         reason: The close reason; `None` becomes `""`.
 
-    Example:
-        >>> from reference_impl.peer import InMemoryPeer
+    Examples:
+        >>> from reference_impl import InMemoryPeer
         >>> peer = InMemoryPeer()
         >>> await peer.run(WebSocketClose(4003, "forbidden"))
         >>> peer.sent
@@ -392,4 +424,5 @@ class WebSocketClose:
         self.reason = reason or ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send `websocket.close` with this code and reason; nothing else."""
         await send({"type": "websocket.close", "code": self.code, "reason": self.reason})

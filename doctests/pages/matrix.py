@@ -4,7 +4,7 @@ At build time this module finds the reachable `(client_state,
 application_state)` pairs by driving a `WebSocket` through `InMemoryPeer`
 (breadth first, from a new connection), then, for each pair, builds a fresh
 connection in that pair and makes one call. Each cell records what happened:
-the states that moved, or the exception and its message. Nothing is
+the state pair it moved to, or the exception and its message. Nothing is
 predicted; everything shown was observed.
 """
 
@@ -136,10 +136,18 @@ async def reachable() -> dict[Pair, tuple[Step, ...]]:
     return dict(sorted(found.items(), key=lambda item: (item[0][0].value, item[0][1].value)))
 
 
-async def observe(path: tuple[Step, ...], message: dict[str, Any] | None, call: Call) -> tuple[str, str | None]:
-    """Make `call` in the state `path` leads to; return (cell text, error text or None)."""
+@dataclass(frozen=True)
+class Observed:
+    """What one call did: the states after it, or what it raised."""
+
+    after: Pair | None = None
+    error: str | None = None
+    waits: bool = False
+
+
+async def observe(path: tuple[Step, ...], message: dict[str, Any] | None, call: Call) -> Observed:
+    """Make `call` in the state that `path` leads to, and report what happened."""
     websocket, peer = await connection(path)
-    before = states(websocket)
     if websocket.client_state is WebSocketState.CONNECTING:
         peer.feed(CONNECT)  # what a server delivers first
     if websocket.client_state is not WebSocketState.DISCONNECTED and message is not None:
@@ -147,16 +155,27 @@ async def observe(path: tuple[Step, ...], message: dict[str, Any] | None, call: 
     try:
         await asyncio.wait_for(call(websocket), WAIT)
     except TimeoutError:
-        return "waits for a message", None
+        return Observed(waits=True)
     except Exception as error:  # the cell shows whatever was raised
-        return "", f"{type(error).__name__}: {error}"
-    after = states(websocket)
-    moved = [
-        f"{side} → {new.name}"
-        for side, old, new in (("client", before[0], after[0]), ("app", before[1], after[1]))
-        if old is not new
-    ]
-    return "<br>".join(moved) or "ok", None
+        return Observed(error=f"{type(error).__name__}: {error}")
+    return Observed(after=states(websocket))
+
+
+def cell(observed: Observed, before: Pair, columns: list[Pair], errors: dict[str, int]) -> str:
+    """A table cell: ok, the state pair moved to (as its column), En for an error, or waits."""
+    if observed.waits:
+        return "<td>waits</td>"
+    if observed.error is not None:
+        number = errors.setdefault(observed.error, len(errors) + 1)
+        link = f'<a href="#matrix-e{number}">E{number}</a>'
+        return f'<td class="cell-error" title="{escape(observed.error)}">{link}</td>'
+    assert observed.after is not None
+    if observed.after == before:
+        return "<td>ok</td>"
+    moves = ", ".join(
+        f"{side} → {new.name}" for side, old, new in zip(("client", "app"), before, observed.after) if old is not new
+    )
+    return f'<td title="{moves}">→ S{columns.index(observed.after) + 1}</td>'
 
 
 async def build() -> str:

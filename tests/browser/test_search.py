@@ -68,7 +68,10 @@ def test_search_finds_method(search_page: Page, site_dir: Path, base_url: str, n
     stems = {REFERENCE_PAGES["WebSocket"], REFERENCE_PAGES.get(owner, REFERENCE_PAGES["WebSocket"])}
     targets = sorted({path for stem in stems if (page := built_page(site_dir, stem)) for path in url_paths(page)})
     assert targets, f"no built reference page for {name}: looked for {sorted(stems)}"
-    search_page.fill(".md-search__input", name)
+    box = search_page.locator(".md-search__input")
+    box.fill(name)
+    # Material searches on keyup (a reader's last keystroke), which fill() does not send.
+    box.press("End")
     try:
         search_page.wait_for_function(FOUND_JS, arg=[name, targets], timeout=5000)
     except Error:

@@ -111,8 +111,11 @@ def test_where_the_backends_differ(measured: tuple[Path, dict[str, Any]]) -> Non
     assert "got close 1000 <122-byte reason>" in client  # Cut to whole characters within 123 bytes.
     _, client = notes(data, SANSIO, "invalid-utf8")
     assert "got close 1007" in client
-    _, client = notes(data, WSPROTO, "invalid-utf8")
+    app, client = notes(data, WSPROTO, "invalid-utf8")
     assert "got no close frame" in client
+    assert "codec can't decode" in app  # The reason is Python's decoding error.
+    sansio, wsproto = (notes(data, backend, "too-big")[1] for backend in BACKENDS)
+    assert sansio != wsproto  # Same code, different reasons.
 
 
 def test_render(measured: tuple[Path, dict[str, Any]]) -> None:
