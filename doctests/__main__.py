@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{relative(path):<48} {counts['passed']:4} passed {counts['failed']:3} failed{skipped}", flush=True
                 )
     code = measure.stop_code_coverage(cov)
+    report_tags(outcomes)
 
     problems = report_coverage(outcomes, recorder, names, code, args.site, full_run)
     if args.report:
@@ -72,6 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     failed = sum(outcome.status == "failed" for outcome in outcomes) + problems
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def report_tags(outcomes: list[Outcome]) -> None:
+    """One line per tag (untagged examples are the seed's spec), if any example is tagged."""
+    by_tag: dict[str, Counter[str]] = {}
+    for outcome in outcomes:
+        for tag in outcome.snippet.tags or ("(untagged: seed spec)",):
+            by_tag.setdefault(tag, Counter())[outcome.status] += 1
+    if len(by_tag) > 1:
+        for tag, counts in sorted(by_tag.items()):
+            print(f"tag {tag:<42} {counts['passed']:4} passed {counts['failed']:3} failed")
 
 
 def report_coverage(

@@ -92,9 +92,15 @@ def expand(patterns: list[str]) -> list[Path]:
     found: dict[Path, None] = {}
     for pattern in patterns:
         path = Path(pattern)
-        if path.exists():
-            children = sorted(path.rglob("*.md")) + sorted(path.rglob("*.py")) if path.is_dir() else [path]
-            found.update(dict.fromkeys(p.resolve() for p in children))
+        if path.is_dir():
+            # A folder means its pages, plus its docstrings if it is a package
+            # (docs/examples/*.py are apps that pages include, not docstrings to run).
+            children = sorted(path.rglob("*.md"))
+            if (path / "__init__.py").exists():
+                children += sorted(path.rglob("*.py"))
+            found.update(dict.fromkeys(child.resolve() for child in children))
+        elif path.exists():
+            found[path.resolve()] = None
         else:
             found.update(dict.fromkeys(sorted(p.resolve() for p in ROOT.glob(pattern))))
     return list(found)

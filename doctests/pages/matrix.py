@@ -172,49 +172,36 @@ def cell(observed: Observed, before: Pair, columns: list[Pair], errors: dict[str
     assert observed.after is not None
     if observed.after == before:
         return "<td>ok</td>"
-    moves = ", ".join(
-        f"{side} → {new.name}" for side, old, new in zip(("client", "app"), before, observed.after) if old is not new
-    )
+    sides = zip(("client", "app"), before, observed.after, strict=True)
+    moves = ", ".join(f"{side} → {new.name}" for side, old, new in sides if old is not new)
     return f'<td title="{moves}">→ S{columns.index(observed.after) + 1}</td>'
 
 
 async def build() -> str:
     pairs = await reachable()
-    errors: dict[str, int] = {}
     columns = list(pairs)
+    errors: dict[str, int] = {}
     head = "".join(
-        f"<th>S{i}<br><code>{escape(c.name)}</code><br><code>{escape(a.name)}</code></th>"
-        for i, (c, a) in enumerate(columns, 1)
+        f"<th>S{i}<br><code>{c.name}</code><br><code>{a.name}</code></th>" for i, (c, a) in enumerate(columns, 1)
     )
     body = []
     for group, label, message, call in CASES:
-        cells = []
-        for pair in columns:
-            text, error = await observe(pairs[pair], message, call)
-            if error is None:
-                cells.append(f"<td>{text}</td>")
-            else:
-                number = errors.setdefault(error, len(errors) + 1)
-                cells.append(
-                    f'<td class="cell-error" title="{escape(error)}"><a href="#matrix-e{number}">E{number}</a></td>'
-                )
+        cells = [cell(await observe(pairs[pair], message, call), pair, columns, errors) for pair in columns]
         body.append(f"<tr><td>{escape(group)}</td><td><code>{escape(label)}</code></td>{''.join(cells)}</tr>")
     table = (
         '<div class="generated-table"><table>'
         f"<thead><tr><th></th><th>call</th>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
-    legend = ["**States** (column S*n* is `client_state`, `application_state`), each reached by running:", ""]
+    legend = ["**States**: column S*n* is the pair `client_state`, `application_state`, reached by running:", ""]
     for i, (pair, path) in enumerate(pairs.items(), 1):
         route = ", then ".join(f"`{step.label}`" for step in path) or "nothing: a new `WebSocket`"
         legend.append(f"- **S{i}** `{pair[0].name}`, `{pair[1].name}`: {route}")
-    legend += ["", "**Errors** raised (hover a cell to see its error):", ""]
-    legend += [
-        f'- <span id="matrix-e{number}">**E{number}**</span> <code>{escape(error)}</code>'
-        for error, number in errors.items()
-    ]
-    cases = len(CASES) * len(columns)
-    legend += ["", f"{len(CASES)} calls × {len(columns)} reachable states = {cases} cells, all observed at build time."]
+    legend += ["", "**Errors** raised (hover a cell to see its error in place):", ""]
+    for error, number in errors.items():
+        legend.append(f'- <span id="matrix-e{number}">**E{number}**</span> <code>{escape(error)}</code>')
+    cells = len(CASES) * len(columns)
+    legend += ["", f"{len(CASES)} calls × {len(columns)} reachable states = {cells} cells, all observed at build time."]
     return table + "\n\n" + "\n".join(legend)
 
 

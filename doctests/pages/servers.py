@@ -17,13 +17,15 @@ DEFAULT = ROOT / "build" / "servers.json"
 COMMAND = "python tests/servers/probe.py --out build/servers.json"
 # Most cases begin with these two notes; the page says so once instead of in every row.
 OPENING = ["receive() → websocket.connect", "send(websocket.accept) returned"]
+ACCEPTED = "<em>(accepted)</em>"
 
 
 def cell(notes: list[str]) -> str:
-    """Notes as one table cell: HTML-escaped, one per line, pipes made safe."""
+    """Notes as one table cell: each as HTML-escaped code on a line of its own, pipes made safe."""
     if not notes:
         return "(nothing)"
-    return "<br>".join(html.escape(note, quote=False).replace("|", "&#124;") for note in notes)
+    shown = (note if note == ACCEPTED else f"<code>{html.escape(note, quote=False)}</code>" for note in notes)
+    return "<br>".join(line.replace("|", "&#124;") for line in shown)
 
 
 def backend_table(cases: list[dict[str, str]], results: dict[str, Any]) -> list[str]:
@@ -33,7 +35,7 @@ def backend_table(cases: list[dict[str, str]], results: dict[str, Any]) -> list[
         result = results[case["id"]]
         app = result["app"]
         if app[: len(OPENING)] == OPENING:
-            app = ["(accepted)", *app[len(OPENING) :]]
+            app = [ACCEPTED, *app[len(OPENING) :]]
         lines.append(f"| {case['title']} | {cell(app)} | {cell(result['client'])} |")
     return lines
 

@@ -97,11 +97,14 @@ def test_copy_buttons_give_code_without_prompts_or_output(desktop: Visitor, base
         for index, block in enumerate(example_blocks(desktop.page)):
             text = block_text(block)
             kind = "session" if is_session(text) else "script"
-            got = solid_lines(copy(desktop.page, block))
+            got, want = solid_lines(copy(desktop.page, block)), expected_copy(text)
             copied[kind] += 1
-            if got != expected_copy(text):
-                first = text.strip().splitlines()[0]
-                wrong.append(f"{page} block {index + 1} ({kind}, {first!r}): copied {got!r}")
+            if got != want:
+                line = next((n for n, pair in enumerate(zip(got, want)) if pair[0] != pair[1]), min(len(got), len(want)))
+                wrong.append(
+                    f"{page} block {index + 1} ({kind}, {text.strip().splitlines()[0]!r}): copied line {line + 1} is "
+                    f"{(got[line:] or ['<end>'])[0]!r}, expected {(want[line:] or ['<end>'])[0]!r}"
+                )
     assert copied["session"], f"no >>> example to copy on any page ({len(pages)} pages with Python blocks)"
     assert copied["script"], f"no script example to copy on any page ({len(pages)} pages with Python blocks)"
     assert not wrong, "copy gave the wrong text:\n" + "\n".join(wrong)

@@ -45,8 +45,9 @@ def test_matrix_reaches_all_nine_state_pairs_and_records_what_happened() -> None
     assert len(rows) == len(matrix.CASES)
     assert all(row.count("<td") == 2 + 9 for row in rows)
     accept = next(row for row in rows if "<code>accept()</code>" in row)
-    # S1 is a new connection: accept() reads websocket.connect and sends websocket.accept.
-    assert "<td>client → CONNECTED<br>app → CONNECTED</td>" in accept
+    # S1 is a new connection: accept() reads websocket.connect and sends websocket.accept,
+    # which leads to S5 (CONNECTED, CONNECTED).
+    assert '<td title="client → CONNECTED, app → CONNECTED">→ S5</td>' in accept
     assert escape('RuntimeError: Cannot call "send" once a close message has been sent.') in text
     assert "S9** `DISCONNECTED`, `DISCONNECTED`" in text
 

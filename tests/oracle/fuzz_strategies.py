@@ -123,7 +123,9 @@ well_formed = st.one_of(
     st.builds(lambda text: _receive({"text": text, "bytes": None}), text_payloads),
     st.builds(lambda data: _receive({"bytes": data, "text": None}), bytes_payloads),
     st.builds(lambda code: {"type": "websocket.disconnect", "code": code}, close_codes),
-    st.builds(lambda code, reason: {"type": "websocket.disconnect", "code": code, "reason": reason}, close_codes, reasons),
+    st.builds(
+        lambda code, reason: {"type": "websocket.disconnect", "code": code, "reason": reason}, close_codes, reasons
+    ),
 )
 
 malformed = st.one_of(

@@ -50,7 +50,8 @@ def _load_strategies() -> ModuleType:
     # environments), so neither is a package the other can import from.
     path = Path(__file__).with_name("fuzz_strategies.py")
     spec = importlib.util.spec_from_file_location("fuzz_strategies", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -177,9 +178,7 @@ def check_disconnect_reason(step: Step) -> bool:
     if not (isinstance(ref, reference.WebSocketDisconnect) and isinstance(orc, oracle.WebSocketDisconnect)):
         return False
     message = step.ref_end.consumed[-1]
-    return bool(
-        message.get("reason") and ref.code == orc.code and orc.reason == "" and ref.reason == message["reason"]
-    )
+    return bool(message.get("reason") and ref.code == orc.code and orc.reason == "" and ref.reason == message["reason"])
 
 
 def _unhashable_error(value: Any) -> str | None:
@@ -309,7 +308,11 @@ class Differential(RuleBasedStateMachine):
 
     @rule(subprotocol=S.subprotocols, headers=S.accept_headers, how=st.sampled_from(["none", "sub", "both"]))
     def accept(self, subprotocol: str | None, headers: Any, how: str) -> None:
-        kwargs = {"none": {}, "sub": {"subprotocol": subprotocol}, "both": {"subprotocol": subprotocol, "headers": headers}}
+        kwargs = {
+            "none": {},
+            "sub": {"subprotocol": subprotocol},
+            "both": {"subprotocol": subprotocol, "headers": headers},
+        }
         self._step("accept", lambda ws, _: ws.accept(**kwargs[how]))
 
     @rule(incoming=S.incoming)
@@ -368,7 +371,7 @@ class Differential(RuleBasedStateMachine):
 
 
 def test_documented_differences_have_checks() -> None:
-    """Every documented difference is checked here or named as out of this machine's reach, and nothing else is allowed."""
+    """Each documented difference has a check here or is named as out of reach; nothing else is allowed."""
     assert set(CHECKS) <= set(differences.BY_ID), "a check for a difference the docs do not list"
     assert set(CHECKS) | NOT_EXERCISED_HERE == set(differences.BY_ID)
 

@@ -26,7 +26,7 @@ import platform
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,7 +220,7 @@ async def app_send_after_leave(run: Run, receive: Receive, send: Send) -> None:
     await accepted(run, receive, send)
     if not await wait_for_event(run.client_left):
         run.app.append("timeout waiting for the client to leave")
-    await asyncio.sleep(0.1)  # Let the server process the close frame or the lost connection.
+    await asyncio.sleep(0.25)  # Let the server process the close frame or the lost connection.
     await run.app.send(send, HELLO)
     await run.app.send(send, HELLO)
     await run.app.receive(receive)
@@ -243,7 +243,7 @@ async def app_shutdown(run: Run, receive: Receive, send: Send) -> None:
 
 
 @contextlib.asynccontextmanager
-async def client(run: Run, url: str):  # type: ignore[no-untyped-def]
+async def client(run: Run, url: str) -> AsyncIterator[ClientConnection | None]:
     """Connect to `url`, noting a refused handshake (yields None then)."""
     try:
         connection = await connect(url, open_timeout=WAIT, close_timeout=1, ping_interval=None, max_size=None)

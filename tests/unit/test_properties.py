@@ -57,7 +57,8 @@ def _load_strategies() -> ModuleType:
     # not a package this one imports from. It imports no Starlette.
     path = Path(__file__).parents[1] / "oracle" / "fuzz_strategies.py"
     spec = importlib.util.spec_from_file_location("fuzz_strategies", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -131,9 +132,11 @@ def allowed(call: str, mode: Any, error: Exception, rows: list[Row], last: Any) 
         wanted = KEY_READ.get(call) or (("bytes" if binary else "text") if call in JSON_IN_CALLS else None)
         return key == wanted and last is not None and key not in last
     if call in JSON_IN_CALLS:
-        return isinstance(error, json.JSONDecodeError | RecursionError) or (
-            binary and isinstance(error, UnicodeDecodeError | AttributeError)
-        ) or (type(error) is TypeError and str(error).startswith("the JSON object must be"))
+        return (
+            isinstance(error, json.JSONDecodeError | RecursionError)
+            or (binary and isinstance(error, UnicodeDecodeError | AttributeError))
+            or (type(error) is TypeError and str(error).startswith("the JSON object must be"))
+        )
     if call == "send_json":
         return type(error) in (TypeError, ValueError, RecursionError)
     return False
@@ -192,7 +195,10 @@ class Properties(RuleBasedStateMachine):
 
     @invariant()
     def states_are_named(self) -> None:
-        for side, state in ((Side.CLIENT, self.websocket.client_state), (Side.APPLICATION, self.websocket.application_state)):
+        for side, state in (
+            (Side.CLIENT, self.websocket.client_state),
+            (Side.APPLICATION, self.websocket.application_state),
+        ):
             assert isinstance(state, WebSocketState)
             assert (side, state) in NAMED_PAIRS
 

@@ -1,0 +1,614 @@
+"""Load and fault rounds against `docs/examples/echo.py` and `chat.py` on a real uvicorn.
+
+The server runs in a subprocess (`tests/load/server.py`) on a socket this
+process bound to 127.0.0.1 port 0 and passed down, so its memory and file
+descriptors are measured on their own. The clients are real `websockets`
+asyncio clients, all in this process's one event loop.
+
+Every message carries its sender and a sequence number (`"SENDER SEQ
+PADDING"`), and every receiver keeps a `Ledger` per sender, so a message lost,
+duplicated or delivered out of order is counted, never guessed. Each round
+returns a JSON-ready dict whose `problems` list is empty when every check
+passed; `tests/load/test_load.py` asserts that, and `tests/load/stress.py`
+exits 1 otherwise. Every loop is bounded by a count and every wait by a
+deadline (`asyncio.timeout`), so a lost message ends a round as a reported
+timeout instead of a hang.
+
+The chat room drops a member whose queue of `chat.QUEUE_SIZE` (64) messages is
+full. Well-behaved clients here must never be dropped, so the senders share a
+window of `WINDOW` messages: a sender takes a slot before sending and the slot
+is freed when every well-behaved receiver has the message. No member's queue
+can then hold more than `WINDOW` + (one per faulty sender) messages, which is
+below 64. Without that window, 200 clients sending at full speed would
+legitimately overflow the queues: that is the documented policy, not a bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+SERVER = Path(__file__).resolve().parent / "server.py"
+BACKENDS = ("websockets-sansio", "wsproto")
+WINDOW = 32  # Chat messages in flight at once; below chat.QUEUE_SIZE (64), see the module docstring.
+ECHO_WINDOW = 16  # Echo messages one client may have in flight.
+STUFF = 2000  # 4 KiB messages a never-reading echo client tries to send: 8 MiB, far above any buffer.
+# Log lines that mean the server failed somewhere, whatever the app.
+BAD_LOG = ("Traceback", "ERROR", "Exception", "Task was destroyed", "was never awaited", "Unclosed")
+
+
+def payload(sender: int, seq: int, size: int) -> str:
+    """A message naming its sender and sequence number, padded to about `size` characters."""
+    head = f"{sender} {seq} "
+    return head + "x" * max(0, size - len(head))
+
+
+def parse(message: str | bytes) -> tuple[int, int]:
+    """The (sender, seq) of a `payload`."""
+    text = message.decode() if isinstance(message, bytes) else message
+    sender, seq, _ = text.split(" ", 2)
+    return int(sender), int(seq)
+
+
+@dataclass
+class Ledger:
+    """What one receiver got from one sender, checked against the sender's order."""
+
+    next: int = 0  # The sequence number expected next.
+    received: int = 0
+    duplicated: int = 0  # A number at or below one already received.
+    skipped: int = 0  # A number above the one expected: something was lost or reordered.
+
+    def record(self, seq: int) -> None:
+        self.received += 1
+        if seq < self.next:
+            self.duplicated += 1
+            return
+        if seq > self.next:
+            self.skipped += 1
+        self.next = seq + 1
+
+
+def ledger_problems(who: str, ledgers: dict[int, Ledger], expected: dict[int, int]) -> list[str]:
+    """Problems in `ledgers` (sender -> Ledger) when `expected` (sender -> count) should have arrived in order."""
+    problems = []
+    for sender, count in expected.items():
+        ledger = ledgers.get(sender, Ledger())
+        if ledger.duplicated or ledger.skipped or ledger.received != count or ledger.next != count:
+            problems.append(
+                f"{who}: from sender {sender} expected {count} in order, got {ledger.received} "
+                f"({ledger.duplicated} duplicated, {ledger.skipped} out of order)"
+            )
+    return problems
+
+
+# The server subprocess ------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """A running `tests/load/server.py` subprocess."""
+
+    app: str
+    ws: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Any  # The temporary file holding the subprocess's stdout and stderr.
+    log_text: str = ""
+
+    @property
+    def uri(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    def get(self, path: str, timeout: float = 10.0) -> dict[str, Any]:
+        """GET one of the wrapper's endpoints (no proxy: http.client talks to the address given)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return dict(json.loads(response.read()))
+        finally:
+            connection.close()
+
+    def stats(self) -> dict[str, Any]:
+        return self.get("/__load__/stats")
+
+    def memory(self) -> dict[str, int]:
+        """VmRSS and VmHWM (the peak since start or since `reset_peak`), in KiB, read from /proc."""
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0])
+        return fields
+
+    def fds(self) -> int:
+        return len(os.listdir(f"/proc/{self.process.pid}/fd"))
+
+    def reset_peak(self) -> bool:
+        """Reset VmHWM to the current RSS (Linux `clear_refs` 5), so the next reading is this round's peak."""
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    async def wait_idle(self, baseline: dict[str, Any], within: float) -> dict[str, Any]:
+        """Poll the stats until no app call runs and the task count is back to `baseline`; return the last stats."""
+        deadline = time.monotonic() + within
+        while True:
+            stats = await asyncio.to_thread(self.stats)
+            idle = stats["websocket_calls_running"] == 0 and stats["tasks"] <= baseline["tasks"]
+            if (idle and stats["room"] in (None, 0)) or time.monotonic() > deadline:
+                return stats
+            await asyncio.sleep(0.05)
+
+    async def wait_room(self, size: int, within: float) -> bool:
+        """Wait until the chat room has `size` members (they are in the room, not just handshaken)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if (await asyncio.to_thread(self.stats))["room"] == size:
+                return True
+            await asyncio.sleep(0.02)
+        return False
+
+    def stop(self, within: float = 10.0) -> int | None:
+        """Ask uvicorn to shut down gracefully; return the exit code (None if it had to be killed)."""
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            self.get("/__load__/stop", timeout=within)
+        try:
+            code: int | None = self.process.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=within)
+            code = None
+        self.log.seek(0)
+        self.log_text = self.log.read().decode(errors="replace")
+        return code
+
+
+@contextlib.contextmanager
+def serve(app: str, ws: str, startup: float = 15.0) -> Iterator[Server]:
+    """Start `tests/load/server.py APP` on a fresh 127.0.0.1 port; always kill it on exit."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2048)  # Connections queue here even before uvicorn has started.
+    port = listener.getsockname()[1]
+    log = tempfile.TemporaryFile()
+    command = [sys.executable, str(SERVER), app, "--ws", ws, "--fd", str(listener.fileno())]
+    process = subprocess.Popen(command, pass_fds=[listener.fileno()], stdout=log, stderr=log)
+    listener.close()  # The child has its own copy.
+    server = Server(app, ws, process, port, log)
+    try:
+        deadline = time.monotonic() + startup
+        while True:
+            try:
+                server.stats()
+                break
+            except (OSError, http.client.HTTPException):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server {app} ({ws}) did not start") from None
+                time.sleep(0.05)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
+
+
+def server_problems(server: Server, code: int | None) -> list[str]:
+    """A failed shutdown or anything alarming in the server's log."""
+    problems = [] if code == 0 else [f"server exit code {code} (None: killed after the shutdown timeout)"]
+    bad = [line for line in server.log_text.splitlines() if any(word in line for word in BAD_LOG)]
+    problems += [f"server log: {line}" for line in bad[:10]]
+    return problems
+
+
+def idle_problems(when: str, stats: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
+    """Tasks, app calls, room members, live objects or fds left over after every client has gone."""
+    problems = []
+    if stats["tasks"] > baseline["tasks"]:
+        problems.append(f"{when}: {stats['tasks']} asyncio tasks in the server, {baseline['tasks']} at the start")
+    if stats["websocket_calls_running"]:
+        problems.append(f"{when}: {stats['websocket_calls_running']} app calls still running")
+    if stats["room"]:
+        problems.append(f"{when}: {stats['room']} members still in the chat room")
+    for kind, count in stats["live_objects"].items():
+        if count > baseline["live_objects"][kind]:
+            problems.append(f"{when}: {count} live {kind} objects, {baseline['live_objects'][kind]} at the start")
+    if stats["fds"] > baseline["fds"]:
+        problems.append(f"{when}: {stats['fds']} open fds in the server, {baseline['fds']} at the start")
+    if stats["app_errors"]:
+        problems.append(f"{when}: exceptions escaped the app: {stats['app_errors'][:5]}")
+    return problems
+
+
+# Clients --------------------------------------------------------------------
+
+
+async def open_client(server: Server, small_buffer: bool = False, **options: Any) -> ClientConnection:
+    """A `websockets` client; with `small_buffer`, a 4 KiB receive buffer and no compression (fills fast)."""
+    options = {"proxy": None, "ping_interval": None, "open_timeout": 20, "max_size": 2**20} | options
+    if small_buffer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", server.port))
+        options |= {"sock": sock, "compression": None, "max_queue": 1}
+    return await connect(server.uri, **options)
+
+
+async def open_clients(server: Server, count: int, **options: Any) -> list[ClientConnection]:
+    """Open `count` clients, at most 50 handshakes at a time (a burst of 200 would overflow nothing, but is slower)."""
+    gate = asyncio.Semaphore(50)
+
+    async def one() -> ClientConnection:
+        async with gate:
+            return await open_client(server, **options)
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+def abort(client: ClientConnection) -> None:
+    """Drop the TCP connection at once, with no close frame (a RST, as when a machine vanishes)."""
+    client.transport.abort()
+
+
+# Rounds ---------------------------------------------------------------------
+
+
+def round_summary(count: int, started: float, problems: list[str], **extra: Any) -> dict[str, Any]:
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 3), "per_second": round(count / seconds) if seconds else None, **extra} | {
+        "problems": problems
+    }
+
+
+async def echo_client(client: ClientConnection, sender: int, messages: int, size: int) -> Ledger:
+    """Send `messages` payloads (text and bytes in turn), at most `ECHO_WINDOW` ahead, and check every echo."""
+    slots = asyncio.Semaphore(ECHO_WINDOW)
+    ledger = Ledger()
+    wrong_type = 0
+
+    async def send_all() -> None:
+        for seq in range(messages):
+            await slots.acquire()
+            text = payload(sender, seq, size)
+            await client.send(text.encode() if seq % 2 else text)
+
+    sending = asyncio.create_task(send_all())
+    try:
+        for _ in range(messages):
+            message = await client.recv()
+            slots.release()
+            who, seq = parse(message)
+            # Odd numbers went as bytes and must come back as bytes; even ones as text.
+            wrong_type += isinstance(message, bytes) != bool(seq % 2) or who != sender
+            ledger.record(seq)
+        await sending
+    finally:
+        sending.cancel()
+    ledger.duplicated += wrong_type  # Counted with the anomalies: any is a failure.
+    return ledger
+
+
+async def echo_round(server: Server, clients: int, messages: int, size: int, timeout: float) -> dict[str, Any]:
+    """`clients` echo clients at once, each sending `messages` and checking the echoes, within `timeout`."""
+    conns = await open_clients(server, clients)
+    started = time.perf_counter()
+    problems: list[str] = []
+    try:
+        async with asyncio.timeout(timeout):
+            ledgers = await asyncio.gather(*(echo_client(c, i, messages, size) for i, c in enumerate(conns)))
+        for i, ledger in enumerate(ledgers):
+            problems += ledger_problems(f"client {i}", {i: ledger}, {i: messages})
+    except TimeoutError:
+        problems.append(f"round not finished within {timeout} s")
+    except ConnectionClosed as error:
+        problems.append(f"a client was disconnected: {error!r}")
+    summary = round_summary(clients * messages, started, problems, messages=clients * messages)
+    await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+    return summary
+
+
+@dataclass
+class Room:
+    """The clients' side of a chat round: the window and what each receiver got."""
+
+    receivers: int  # Well-behaved receivers: a message is done when all of them have it.
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WINDOW))
+    pending: dict[tuple[int, int], int] = field(default_factory=dict)
+    done: dict[tuple[int, int], asyncio.Event] = field(default_factory=dict)
+
+    def sent(self, key: tuple[int, int]) -> None:
+        self.pending[key] = self.receivers
+
+    def got(self, key: tuple[int, int]) -> None:
+        """Count one delivery; when the last well-behaved receiver has it, free its slot (or wake its sender)."""
+        left = self.pending.get(key, 0) - 1
+        if left > 0:
+            self.pending[key] = left
+            return
+        if self.pending.pop(key, None) is None:
+            return  # Not sent by a tracked sender (or delivered too often: the ledgers count that).
+        event = self.done.pop(key, None)
+        if event is None:
+            self.slots.release()
+        else:
+            event.set()
+
+
+async def chat_sender(client: ClientConnection, room: Room, sender: int, messages: int, size: int) -> None:
+    """Send `messages` chat lines, each taking a window slot that the receivers free."""
+    for seq in range(messages):
+        await room.slots.acquire()
+        room.sent((sender, seq))
+        await client.send(payload(sender, seq, size))
+
+
+async def paced_sender(client: ClientConnection, room: Room, sender: int, messages: int, size: int) -> None:
+    """A faulty client's sender: one message in flight at a time, outside the window (it may vanish)."""
+    for seq in range(messages):
+        room.done[sender, seq] = event = asyncio.Event()
+        room.sent((sender, seq))
+        await client.send(payload(sender, seq, size))
+        await event.wait()
+
+
+async def chat_receiver(client: ClientConnection, room: Room | None, count: int, ledgers: dict[int, Ledger]) -> None:
+    """Receive `count` messages, recording each sender's order; free window slots for `room`."""
+    for _ in range(count):
+        key = parse(await client.recv())
+        ledgers.setdefault(key[0], Ledger()).record(key[1])
+        if room is not None:
+            room.got(key)
+
+
+async def chat_round(server: Server, clients: int, messages: int, size: int, timeout: float) -> dict[str, Any]:
+    """`clients` chat members, each broadcasting `messages`; every member must get all of them in order."""
+    conns = await open_clients(server, clients)
+    problems: list[str] = []
+    if not await server.wait_room(clients, within=timeout):
+        problems.append(f"the room never had {clients} members")
+    room = Room(receivers=clients)
+    ledgers: list[dict[int, Ledger]] = [{} for _ in conns]
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.gather(
+                *(chat_sender(c, room, i, messages, size) for i, c in enumerate(conns)),
+                *(chat_receiver(c, room, clients * messages, ledgers[j]) for j, c in enumerate(conns)),
+            )
+    except TimeoutError:
+        problems.append(f"round not finished within {timeout} s")
+    except ConnectionClosed as error:
+        problems.append(f"a client was disconnected: {error!r}")
+    expected = dict.fromkeys(range(clients), messages)
+    for j, ledger in enumerate(ledgers):
+        problems += ledger_problems(f"receiver {j}", ledger, expected)
+    deliveries = sum(ledger.received for per_receiver in ledgers for ledger in per_receiver.values())
+    summary = round_summary(
+        deliveries, started, problems[:20], messages=clients * messages, deliveries=deliveries, problem_count=len(problems)
+    )
+    await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+    return summary
+
+
+async def load_rounds(server: Server, clients: int, messages: int, size: int, timeout: float) -> dict[str, Any]:
+    """Two identical rounds on one server: peak RSS per round, and leftovers after each."""
+    round_function = chat_round if server.app == "chat" else echo_round
+    baseline = await asyncio.to_thread(server.stats)
+    result: dict[str, Any] = {"app": server.app, "backend": server.ws, "clients": clients, "messages": messages}
+    result |= {"size": size, "baseline": {k: baseline[k] for k in ("tasks", "fds", "VmRSS")}, "rounds": []}
+    problems: list[str] = []
+    for number in (1, 2):
+        exact_peak = server.reset_peak()
+        summary = await round_function(server, clients, messages, size, timeout)
+        memory = server.memory()
+        idle = await server.wait_idle(baseline, within=10)
+        summary |= {"peak_rss_kib": memory["VmHWM"], "peak_is_exact": exact_peak, "idle_rss_kib": idle["VmRSS"]}
+        summary |= {"idle_tasks": idle["tasks"], "idle_fds": idle["fds"], "idle_live_objects": idle["live_objects"]}
+        problems += [f"round {number}: {p}" for p in summary["problems"]]
+        problems += idle_problems(f"after round {number}", idle, baseline)
+        result["rounds"].append(summary)
+    first, second = (r["peak_rss_kib"] for r in result["rounds"])
+    bound = memory_bound(first)
+    result["memory"] = {"round_1_peak_kib": first, "round_2_peak_kib": second, "bound_kib": bound}
+    if second > bound:
+        problems.append(f"round 2 peaked at {second} KiB, above the bound {bound} KiB (round 1: {first} KiB)")
+    result["problems"] = problems
+    return result
+
+
+def memory_bound(first_peak_kib: int) -> int:
+    """The most round 2 may peak at: round 1's peak + 20 % + 8 MiB (see the Reliability page for why)."""
+    return int(first_peak_kib * 1.2) + 8 * 1024
+
+
+# Faults ---------------------------------------------------------------------
+
+
+async def fault_round(
+    server: Server, good: int, messages: int, faulty: int, size: int, timeout: float
+) -> dict[str, Any]:
+    """Well-behaved clients alongside `faulty` clients of each kind; the well-behaved ones must not notice.
+
+    The kinds: a client that drops TCP halfway through its messages (no close
+    frame), one that closes normally halfway, and one that never reads (with a
+    4 KiB receive buffer, so it fills). For the chat, a second never-reading
+    client starts reading at the end and must get a prefix of the messages and
+    then the 1013 "too slow" close; for the echo, the never-reading clients are
+    simply dropped at the end.
+    """
+    baseline = await asyncio.to_thread(server.stats)
+    fds_before, rss_before = server.fds(), server.memory()["VmRSS"]
+    chat = server.app == "chat"
+    conns = await open_clients(server, good)
+    droppers = await open_clients(server, faulty)
+    closers = await open_clients(server, faulty)
+    silent = [await open_client(server, small_buffer=True) for _ in range(faulty + 1)]
+    problems: list[str] = []
+    if chat and not await server.wait_room(good + 3 * faulty + 1, within=timeout):
+        problems.append("not every client joined the room")
+    started = time.perf_counter()
+    half = messages // 2
+    outcome: dict[str, Any] = {"app": server.app, "backend": server.ws, "good_clients": good, "messages": messages}
+    outcome |= {"droppers": faulty, "closers": faulty, "never_read": len(silent), "size": size}
+    try:
+        async with asyncio.timeout(timeout):
+            if chat:
+                problems += await chat_faults(conns, droppers, closers, silent, messages, half, size, outcome)
+            else:
+                problems += await echo_faults(conns, droppers, closers, silent, messages, half, size, outcome)
+    except TimeoutError:
+        problems.append(f"fault round not finished within {timeout} s")
+    except ConnectionClosed as error:
+        problems.append(f"a well-behaved client was disconnected: {error!r}")
+    outcome["seconds"] = round(time.perf_counter() - started, 3)
+    await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+    for client in silent:
+        abort(client)  # A client that never reads will not answer a close either.
+    idle = await server.wait_idle(baseline, within=10)
+    problems += idle_problems("after the faults", idle, baseline)
+    fds_after, rss_after = server.fds(), server.memory()["VmRSS"]
+    outcome |= {"tasks": [baseline["tasks"], idle["tasks"]], "fds": [fds_before, fds_after]}
+    outcome |= {"rss_kib": [rss_before, rss_after], "live_objects_after": idle["live_objects"]}
+    if rss_after > memory_bound(rss_before):
+        problems.append(f"RSS went from {rss_before} KiB to {rss_after} KiB")
+    outcome["problems"] = problems
+    return outcome
+
+
+async def drain(client: ClientConnection, limit: int) -> None:
+    """Read and discard up to `limit` messages until the connection ends (a faulty client still reads)."""
+    with contextlib.suppress(ConnectionClosed):
+        for _ in range(limit):
+            await client.recv()
+
+
+async def echo_faults(
+    conns: list[ClientConnection],
+    droppers: list[ClientConnection],
+    closers: list[ClientConnection],
+    silent: list[ClientConnection],
+    messages: int,
+    half: int,
+    size: int,
+    outcome: dict[str, Any],
+) -> list[str]:
+    """Echo: droppers and closers leave halfway, the silent clients send without reading, and the
+    well-behaved clients check every echo."""
+
+    async def leave_halfway(client: ClientConnection, sender: int, dropped: bool) -> None:
+        for seq in range(half):
+            await client.send(payload(sender, seq, size))
+            await client.recv()
+        await client.send(payload(sender, half, size))  # Its echo is on its way as the client leaves.
+        if dropped:
+            abort(client)
+        else:
+            await client.close()
+
+    async def stuff(client: ClientConnection, sender: int) -> int:
+        """Send up to `STUFF` messages of 4 KiB and never read; return how many went before it blocked."""
+        sent = 0
+        with contextlib.suppress(ConnectionClosed, asyncio.CancelledError):
+            for seq in range(STUFF):
+                await client.send(payload(sender, seq, 4096))
+                sent += 1
+        return sent
+
+    first = len(conns)
+    stuffing = [asyncio.create_task(stuff(c, 1000 + i)) for i, c in enumerate(silent)]
+    faults = [leave_halfway(c, first + i, True) for i, c in enumerate(droppers)]
+    faults += [leave_halfway(c, first + len(droppers) + i, False) for i, c in enumerate(closers)]
+    try:
+        results = await asyncio.gather(*(echo_client(c, i, messages, size) for i, c in enumerate(conns)), *faults)
+        await asyncio.sleep(0.2)  # Let the silent clients push until the server stops reading them.
+    finally:
+        for task in stuffing:
+            task.cancel()
+    sent = [await task for task in stuffing]
+    outcome["never_read_result"] = {"sent_before_blocked": sent, "of": STUFF, "size": 4096}
+    problems = []
+    for i, ledger in enumerate(results[:first]):
+        problems += ledger_problems(f"client {i}", {i: ledger}, {i: messages})
+    if any(count >= STUFF for count in sent):
+        problems.append(f"a never-reading client sent all {STUFF} messages: the server never stopped reading it")
+    return problems
+
+
+async def chat_faults(
+    conns: list[ClientConnection],
+    droppers: list[ClientConnection],
+    closers: list[ClientConnection],
+    silent: list[ClientConnection],
+    messages: int,
+    half: int,
+    size: int,
+    outcome: dict[str, Any],
+) -> list[str]:
+    """Chat: faulty clients broadcast and then leave mid-broadcast; the silent ones get cut off."""
+    good = len(conns)
+    room = Room(receivers=good)
+    ledgers: list[dict[int, Ledger]] = [{} for _ in conns]
+    faulty = droppers + closers
+    faulty_ids = range(good, good + len(faulty))
+    # Sent by all the faulty clients before they leave, and seen by the well-behaved ones.
+    faulty_sent = len(faulty) * half
+
+    async def leave_halfway(client: ClientConnection, sender: int, dropped: bool) -> None:
+        reading = asyncio.create_task(drain(client, 10**9))
+        await paced_sender(client, room, sender, half, size)
+        if dropped:
+            abort(client)
+        else:
+            await client.close()
+        await reading
+
+    total = good * messages + faulty_sent
+    await asyncio.gather(
+        *(chat_sender(c, room, i, messages, size) for i, c in enumerate(conns)),
+        *(chat_receiver(c, room, total, ledgers[j]) for j, c in enumerate(conns)),
+        *(leave_halfway(c, sender, sender < good + len(droppers)) for c, sender in zip(faulty, faulty_ids, strict=True)),
+    )
+    expected = dict.fromkeys(range(good), messages) | dict.fromkeys(faulty_ids, half)
+    problems = []
+    for j, ledger in enumerate(ledgers):
+        problems += ledger_problems(f"receiver {j}", ledger, expected)
+    # The last never-reading client reads now: it must get messages in per-sender order, then 1013.
+    late = silent[-1]
+    late_ledgers: dict[int, Ledger] = {}
+    got = 0
+    try:
+        for _ in range(total):
+            sender, seq = parse(await late.recv())
+            late_ledgers.setdefault(sender, Ledger()).record(seq)
+            got += 1
+    except ConnectionClosed:
+        pass
+    code, reason = late.close_code, late.close_reason
+    outcome["never_read_result"] = {"received": got, "of": total, "close_code": code, "close_reason": reason}
+    if code != 1013 or got >= total:
+        problems.append(f"the never-reading client got {got} of {total} messages and close code {code} {reason!r}")
+    for sender, ledger in late_ledgers.items():
+        if ledger.duplicated or ledger.skipped:
+            problems.append(f"the never-reading client got sender {sender}'s messages out of order")
+    return problems
