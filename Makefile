@@ -62,7 +62,7 @@ oracle: $(ORACLE)/.installed  ## Differential test against Starlette 0.29.0
 
 # Generated pages read measurements made by running code; each is remade
 # when the code it measures changes.
-build/servers.json: $(VENV)/.installed docs/examples/*.py tests/servers/probe.py
+build/servers.json: $(VENV)/.installed tests/servers/probe.py
 	$(PY) tests/servers/probe.py --out $@
 
 docs: $(VENV)/.installed build/servers.json  ## Build the site strictly into site/

@@ -16,6 +16,18 @@ Conventions for Markdown pages:
   these comments from the fence; any other line ends the search.
 * A script block may consist of `--8<-- "docs/examples/app.py"` lines
   (pymdownx.snippets); the included files are run.
+
+Tags say what an example checks. An untagged example is part of the seed's
+spec (its effective tag is `seed`); `asgi-2.5` marks a deliberate difference
+from Starlette 0.29, `reference-only` an example of the reference's own
+machinery (the peer, the table, the matrix), `fastapi` one that imports
+today's FastAPI or Starlette. Docstrings are tagged two ways:
+
+* a docstring whose first example is a comment `>>> # tags: a, b` gives all
+  its examples those tags;
+* every docstring of a module in `MODULE_TAGS` gets that module's tags:
+  `transitions`, `datastructures` and `differences` are the reference's
+  machinery and never touch the swappable `WebSocket` API.
 """
 
 from __future__ import annotations
@@ -44,6 +56,15 @@ DIRECTIVE = re.compile(r"<!--\s*(?P<name>doctest|tags)\s*:\s*(?P<value>.*?)\s*--
 MANGLED_SNIPPET = re.compile(r"""^\s*-+\s*8\s*<\s*-+\s*["']""")
 SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<path>[^"':]+)(?::(?P<start>\d+)?(?::(?P<end>\d+))?)?["']\s*$""")
 
+# "tags: a, b" as the first example of a docstring.
+DOCSTRING_TAGS = re.compile(r"^#\s*tags\s*:\s*(?P<value>.*?)\s*$")
+MODULE_TAGS = {
+    "reference_impl.transitions": ("reference-only",),
+    "reference_impl.datastructures": ("reference-only",),
+    "reference_impl.differences": ("reference-only",),
+}
+SEED = "seed"
+
 Kind = Literal["doctest", "script", "error"]
 
 
@@ -63,6 +84,11 @@ class Snippet:
     options: dict[int, bool] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     skip: bool = False
+
+    @property
+    def effective_tags(self) -> tuple[str, ...]:
+        """The tags, or `("seed",)` for an untagged example."""
+        return self.tags or (SEED,)
 
     @property
     def where(self) -> str:
@@ -206,6 +232,12 @@ def docstring_sessions(path: Path) -> list[Session]:
     for start, _end, docstring in PythonDocStringDocument.extract_docstrings(text):
         first_line = text.count("\n", 0, start) + 1
         snippets = list(doctest_snippets(str(path), docstring, first_line, (), False))
+        tags = set(MODULE_TAGS.get(module_name(path), ()))
+        match = DOCSTRING_TAGS.match(snippets[0].source.strip()) if snippets else None
+        if match:
+            tags.update(tag.strip() for tag in match["value"].split(",") if tag.strip())
+        for snippet in snippets:
+            snippet.tags = tuple(sorted(tags))
         if snippets:
             sessions.append(Session(str(path), snippets, module=module_name(path)))
     return sessions

@@ -12,6 +12,9 @@ long reprs may wrap on the page); inline `# doctest: +FLAG` directives work.
 Exception lines are compared without the module prefix on either side, so
 `WebSocketDisconnect: 1000` matches an exception raised by
 `reference_impl.websockets` or by any other implementation's module.
+
+With an `Implementation` (see `doctests.impl`), each session's namespace
+swaps the reference's `WebSocket` & co. for the implementation's.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from types import CodeType, FrameType, TracebackType
 from typing import Any, Literal
 
 from .collect import Session, Snippet, relative
+from .impl import Implementation
 
 FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -54,18 +58,35 @@ class Outcome:
     status: Status
     message: str = ""
     rows: list[str] = field(default_factory=list)  # transition-table rows applied, in order
+    reason: str = ""  # for a failure: "output differs", "exception differs", "timed out", ...
+    expected: str | None = None  # for a failure: what the page shows
+    got: str | None = None  # for a failure: what the implementation produced
 
     def record(self) -> dict[str, Any]:
-        """A JSON-ready record: file, line, kind, tags, status, rows, and the failure."""
+        """A JSON-ready record: where, tags, source, status, rows, and for a failure what differed."""
         return {
             "file": relative(self.snippet.path),
             "line": self.snippet.line,
             "kind": self.snippet.kind,
-            "tags": list(self.snippet.tags),
+            "tags": list(self.snippet.effective_tags),
+            "source": self.snippet.source,
             "status": self.status,
             "rows": self.rows,
+            "reason": self.reason,
+            "expected": self.expected,
+            "got": self.got,
             "message": self.message,
         }
+
+
+@dataclass
+class Failure:
+    """What went wrong with one example: `reason`, and the two sides when there are two."""
+
+    reason: str
+    detail: str  # the text after the first line of the message
+    expected: str | None = None
+    got: str | None = None
 
 
 class ExampleTimeout(Exception):
@@ -111,10 +132,12 @@ class Runner:
 
     Args:
         timeout: Seconds each example may take.
+        implementation: Whose `WebSocket` & co. the examples get (default: the reference's own).
     """
 
-    def __init__(self, timeout: float = TIMEOUT) -> None:
+    def __init__(self, timeout: float = TIMEOUT, implementation: Implementation | None = None) -> None:
         self.timeout = timeout
+        self.implementation = implementation or Implementation("reference_impl.websockets")
         self.checker = doctest.OutputChecker()
         self._rows: list[str] = []
 
@@ -134,15 +157,22 @@ class Runner:
                     outcomes.append(Outcome(snippet, "skipped"))
                     continue
                 try:
-                    message = self.evaluate(snippet, namespace, loop)
+                    failure = self.evaluate(snippet, namespace, loop)
                 except ExampleTimeout as error:
-                    message = f"{snippet.where}: timed out: {error}\n{_indent(snippet.source)}"
+                    failure = Failure("timed out", f"{error}\n{_indent(snippet.source)}", got=str(error))
                     if error.blocked:
                         # The signal may have hit the loop anywhere: the page goes on with a fresh one.
                         with contextlib.suppress(Exception):
                             loop.close()
                         loop = asyncio.Runner()
-                outcomes.append(Outcome(snippet, "failed" if message else "passed", message, self._rows))
+                if failure is None:
+                    outcomes.append(Outcome(snippet, "passed", rows=self._rows))
+                    continue
+                separator = "\n" if failure.reason != "timed out" else ": "
+                message = f"{snippet.where}: {failure.reason}{separator}{failure.detail}"
+                outcomes.append(
+                    Outcome(snippet, "failed", message, self._rows, failure.reason, failure.expected, failure.got)
+                )
         finally:
             with contextlib.suppress(Exception), alarm(self.timeout):
                 loop.close()  # cancels tasks the examples left running
@@ -151,8 +181,8 @@ class Runner:
     def namespace(self, session: Session) -> dict[str, Any]:
         """A page starts empty; a docstring sees its module's globals, as doctest does."""
         if session.module is None:
-            return {"__name__": PAGE_NAME, "__builtins__": __builtins__}
-        return dict(vars(importlib.import_module(session.module)))
+            return {"__name__": PAGE_NAME, "__builtins__": self.implementation.builtins()}
+        return self.implementation.globals_for(vars(importlib.import_module(session.module)))
 
     def execute(self, code: CodeType, namespace: dict[str, Any], loop: asyncio.Runner) -> None:
         """Run `code` inside `loop`, as `python -m asyncio` does, under the timeout."""
@@ -174,10 +204,10 @@ class Runner:
                     raise ExampleTimeout(why, blocked=False) from None
                 raise
 
-    def evaluate(self, snippet: Snippet, namespace: dict[str, Any], loop: asyncio.Runner) -> str:
-        """Run one snippet; return "" if it passed, else a failure message."""
+    def evaluate(self, snippet: Snippet, namespace: dict[str, Any], loop: asyncio.Runner) -> Failure | None:
+        """Run one snippet; return `None` if it passed, else what failed."""
         if snippet.kind == "error":
-            return f"{snippet.where}: {snippet.source}"
+            return Failure(snippet.source, "")
         mode = "single" if snippet.kind == "doctest" else "exec"
         # Pad with newlines so tracebacks name the example's own line in the file.
         padded = "\n" * (snippet.line - 1) + snippet.source
@@ -193,10 +223,13 @@ class Runner:
                 error = raised
         got = output.getvalue()
         if snippet.kind == "script":
-            return "" if error is None else f"{snippet.where}: script raised\n{format_traceback(error, snippet.path)}"
+            if error is None:
+                return None
+            raised = format_traceback(error, snippet.path)
+            return Failure("script raised", raised, "no exception", exception_line(_last_line(raised)))
         return self.compare(snippet, got, error)
 
-    def compare(self, snippet: Snippet, got: str, error: BaseException | None) -> str:
+    def compare(self, snippet: Snippet, got: str, error: BaseException | None) -> Failure | None:
         """Compare a doctest statement's output or exception with what the page expects."""
         flags = OPTIONFLAGS
         for flag, on in snippet.options.items():
@@ -204,26 +237,23 @@ class Runner:
         example = doctest.Example(snippet.source, snippet.want, snippet.exc_msg)
         if error is None and snippet.exc_msg is None:
             if self.checker.check_output(snippet.want, got, flags):
-                return ""
-            return f"{snippet.where}: output differs\n" + _show(
-                snippet, self.checker.output_difference(example, got, flags)
-            )
+                return None
+            difference = self.checker.output_difference(example, got, flags)
+            return Failure("output differs", _show(snippet, difference), snippet.want, got)
         if error is None:
-            return f"{snippet.where}: expected an exception, got none\n" + _show(
-                snippet, self.checker.output_difference(example, got, flags)
-            )
+            difference = self.checker.output_difference(example, got, flags)
+            return Failure("expected an exception, got none", _show(snippet, difference), snippet.exc_msg, got)
         if snippet.exc_msg is None:
             expected = _indent(snippet.want) or "    nothing\n"
-            return f"{snippet.where}: unexpected exception\n" + _show(
-                snippet, f"Expected:\n{expected}Got:\n{_indent(format_traceback(error, snippet.path))}"
-            )
+            raised = format_traceback(error, snippet.path)
+            difference = f"Expected:\n{expected}Got:\n{_indent(raised)}"
+            return Failure("unexpected exception", _show(snippet, difference), snippet.want, got + raised)
         want_line = exception_line(snippet.exc_msg)
         got_line = exception_line("".join(traceback.format_exception_only(type(error), error)))
         if self.checker.check_output(want_line, got_line, flags):
-            return ""
-        return f"{snippet.where}: exception differs\n" + _show(
-            snippet, f"Expected:\n{_indent(snippet.exc_msg)}Got:\n{_indent(got_line)}"
-        )
+            return None
+        difference = f"Expected:\n{_indent(snippet.exc_msg)}Got:\n{_indent(got_line)}"
+        return Failure("exception differs", _show(snippet, difference), want_line, got_line)
 
 
 def exception_line(text: str) -> str:
@@ -242,6 +272,11 @@ def format_traceback(error: BaseException, path: str) -> str:
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
+def _last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1] + "\n" if lines else ""
+
+
 def _indent(text: str) -> str:
     return "".join("    " + line for line in text.splitlines(keepends=True))
 
@@ -250,9 +285,9 @@ def _show(snippet: Snippet, difference: str) -> str:
     return f"{_indent(snippet.source)}{difference}"
 
 
-def main_runner() -> Runner:
+def main_runner(implementation: Implementation | None = None) -> Runner:
     """A `Runner` whose row observer is hooked into `reference_impl.transitions`, when it is importable."""
-    runner = Runner()
+    runner = Runner(implementation=implementation)
     with contextlib.suppress(ImportError):
         transitions = importlib.import_module("reference_impl.transitions")
         transitions.observers.append(runner.note_row)

@@ -21,7 +21,16 @@ MAX_PAGE_BYTES = 1_500_000
 
 
 def _listing(found: dict[str, list[str]]) -> str:
-    return "\n".join(f"  {page}: {item}" for page, items in sorted(found.items()) for item in items)
+    """One line per distinct problem, with the pages it occurs on (most pages share their assets)."""
+    pages_by_item: dict[str, list[str]] = {}
+    for page, items in sorted(found.items()):
+        for item in dict.fromkeys(items):
+            pages_by_item.setdefault(item, []).append(page)
+    lines = []
+    for item, pages in pages_by_item.items():
+        where = ", ".join(pages) if len(pages) <= 3 else f"{len(pages)} pages: {', '.join(pages[:3])}, ..."
+        lines.append(f"  {item}  [{where}]")
+    return "\n".join(lines)
 
 
 def _collect(visits: dict[str, Visit], attribute: str) -> dict[str, list[str]]:
@@ -71,7 +80,7 @@ def test_search_index_loads_on_every_page(http_visits: dict[str, Visit]) -> None
     assert not not_ready, f"search never became ready on {len(not_ready)} page(s): {not_ready}"
 
 
-def test_pages_from_file_urls_stay_local_and_clean(file_visits: dict[str, Visit]) -> None:
+def test_pages_from_file_urls_stay_local_and_clean(file_visits: dict[str, Visit], site_dir: Path) -> None:
     """Opened from disk (file://), no page reaches the network, logs an error or misses a file."""
     problems: dict[str, list[str]] = {}
     for page, one in file_visits.items():
@@ -79,7 +88,8 @@ def test_pages_from_file_urls_stay_local_and_clean(file_visits: dict[str, Visit]
         items += [f"console error: {text}" for text in one.console_errors]
         items += [f"failed: {what}" for what in one.failed]
         if items:
-            problems[page] = items
+            # The build's temp path makes every line unique; drop it.
+            problems[page] = [item.replace(site_dir.as_uri(), "<site>") for item in items]
     assert file_visits, "no page to open from file://"
     assert not problems, f"problems from file://:\n{_listing(problems)}"
 

@@ -162,8 +162,15 @@ def wait_search_ready(page: Page, timeout_ms: int) -> bool:
 
 
 def _body_size(response: Response) -> int:
-    """Length of a response body; redirects and unreadable bodies fall back to Content-Length."""
+    """Bytes of a response body: its Content-Length, else the body itself (0 when there is none).
+
+    The local server sends every file uncompressed with a Content-Length, so
+    that header is the transferred body size, read without another round trip.
+    """
+    length = response.headers.get("content-length")
+    if length is not None:
+        return int(length)
     try:
         return len(response.body())
     except Error:
-        return int(response.headers.get("content-length", "0") or 0)
+        return 0

@@ -460,6 +460,8 @@ async def fault_round(
     baseline = await asyncio.to_thread(server.stats)
     fds_before, rss_before = server.fds(), server.memory()["VmRSS"]
     chat = server.app == "chat"
+    if chat:
+        size = max(size, overflow_size(good * messages))
     conns = await open_clients(server, good)
     droppers = await open_clients(server, faulty)
     closers = await open_clients(server, faulty)
@@ -494,6 +496,20 @@ async def fault_round(
         problems.append(f"RSS went from {rss_before} KiB to {rss_after} KiB")
     outcome["problems"] = problems
     return outcome
+
+
+def overflow_size(messages: int) -> int:
+    """A chat payload size at which `messages` broadcasts surely overflow a client that never reads.
+
+    Before the room's queue of 64 fills, the kernel's send buffer (which grows
+    up to the third figure of `tcp_wmem`, 4 MiB by default) and asyncio's write
+    buffer must fill; twice that, plus 1 MiB, is sent in all.
+    """
+    try:
+        wmem_max = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+    except (OSError, IndexError, ValueError):
+        wmem_max = 4 * 2**20
+    return (2 * wmem_max + 2**20) // messages + 1
 
 
 async def drain(client: ClientConnection, limit: int) -> None:

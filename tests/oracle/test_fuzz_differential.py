@@ -104,10 +104,14 @@ class Endpoint:
         self.consumed: list[Any] = []
         self.sent: list[Any] = []
         self.fail_next_send = False
+        self.pauses = 0  # how many receives still wait once (see `receive_concurrently`) before reading
         scope = {"type": "websocket", "path": "/", "headers": [], "subprotocols": ["chat.v1"]}
         self.websocket = module.WebSocket(scope, self.receive, self.send)
 
     async def receive(self) -> Any:
+        if self.pauses:
+            self.pauses -= 1
+            await Pause()
         if not self.inbox:
             raise PeerSilent("the peer has nothing to send")
         message = self.inbox.popleft()
@@ -122,6 +126,33 @@ class Endpoint:
 
     def states(self) -> tuple[str, str]:
         return self.websocket.client_state.name, self.websocket.application_state.name
+
+
+class Pause:
+    """Awaiting it suspends once: a server `receive` with nothing ready yet."""
+
+    def __await__(self) -> Any:
+        yield
+
+
+def _advance(coroutine: Coroutine[Any, Any, Any]) -> tuple[Any, ...] | None:
+    """Resume `coroutine`: None if it suspended, else its result or error as comparable data."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return ("returned", done.value)
+    except Exception as error:
+        return ("raised", type(error).__qualname__, str(error))
+    return None
+
+
+async def receive_concurrently(websocket: Any) -> tuple[Any, ...]:
+    """Two `receive()` calls in flight at once, as two tasks would be: both wait, then both read."""
+    first, second = websocket.receive(), websocket.receive()
+    started = [_advance(first), _advance(second)]  # each stops in the server's receive (or fails at once)
+    results = tuple(done or _advance(call) for done, call in zip(started, (first, second), strict=True))
+    assert None not in results, "a receive suspended twice"
+    return results
 
 
 def drive(coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -303,6 +334,14 @@ class Differential(RuleBasedStateMachine):
     @rule(message=S.app_messages)
     def send(self, message: Any) -> None:
         self._step("send", lambda ws, _: ws.send(message), sent_message=message)
+
+    @rule(incoming=st.lists(S.well_formed, min_size=2, max_size=2))
+    def receive_twice_at_once(self, incoming: list[Any]) -> None:
+        # Concurrent receives: each implementation must judge a message by the state it was awaited in.
+        self.push_all(incoming)
+        self.ref.pauses = self.orc.pauses = 2
+        self._step("receive_concurrently", lambda ws, _: receive_concurrently(ws))
+        self.ref.pauses = self.orc.pauses = 0
 
     # The public methods.
 

@@ -1,0 +1,144 @@
+"""The implementation under test, swapped in for `reference_impl`'s names without editing any example.
+
+`python -m doctests --impl MODULE` loads MODULE and takes from it:
+
+* `WebSocket`, `WebSocketDisconnect`, `WebSocketState` (required);
+* `WebSocketClose` and `HTTPConnection` (optional: swapped when MODULE has
+  them, else the reference's stay).
+
+`HTTPConnection` is swapped when present because `WebSocket` subclasses it:
+an example that checks `isinstance(websocket, HTTPConnection)` or builds an
+`HTTPConnection` next to a `WebSocket` should see the implementation's own
+pair, not a mix. Starlette's `starlette.websockets` imports `HTTPConnection`
+from `starlette.requests`, so it has one. Everything else (`InMemoryPeer`,
+`reference_impl.datastructures`, `reference_impl.transitions`,
+`reference_impl.differences`) stays the reference's: the peer plays the
+server, and the rest is the reference's own machinery.
+
+Examples import from `reference_impl` as a reader would. The swap is done in
+two places, so that nothing on the pages changes:
+
+* each session's namespace gets a `__builtins__` whose `__import__` hands out
+  a stand-in for `reference_impl` and `reference_impl.websockets` (and
+  `reference_impl.connection`) that answers the swapped names with the
+  implementation's objects and every other name with the reference's;
+* a docstring's namespace (a copy of its module's globals) has every value
+  that *is* one of the reference's swapped objects replaced.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import importlib.metadata
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+REFERENCE = "reference_impl.websockets"
+REQUIRED = ("WebSocket", "WebSocketDisconnect", "WebSocketState")
+OPTIONAL = ("WebSocketClose", "HTTPConnection")
+# The modules an example may import the swapped names from.
+SWAPPED_MODULES = ("reference_impl", "reference_impl.websockets", "reference_impl.connection")
+
+
+class ImplementationError(Exception):
+    """MODULE cannot be imported or lacks a required name; the message is one line."""
+
+
+@dataclass
+class Implementation:
+    """The names taken from the module under test, and where they replace the reference's.
+
+    Attributes:
+        module: The dotted name given to `--impl`.
+        objects: Swapped name -> the implementation's object.
+        replaced: `id()` of each reference object -> its replacement (for docstring globals).
+    """
+
+    module: str
+    objects: dict[str, Any] = field(default_factory=dict)
+    replaced: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def is_reference(self) -> bool:
+        """True when nothing is swapped: the reference runs as itself."""
+        return not self.replaced
+
+    def version(self) -> str:
+        """`package version` of the distribution that provides the module, as far as it can be found."""
+        top = self.module.split(".")[0]
+        try:
+            return f"{top} {importlib.metadata.version(top)}"
+        except importlib.metadata.PackageNotFoundError:
+            version = getattr(importlib.import_module(top), "__version__", None)
+            return f"{top} {version}" if version else top
+
+    def builtins(self) -> dict[str, Any]:
+        """A `__builtins__` for example namespaces: the real ones, with the swapping `__import__`."""
+        namespace = dict(vars(builtins))
+        if self.is_reference:
+            return namespace
+        stand_ins = {name: self._stand_in(name) for name in SWAPPED_MODULES}
+        real_import = builtins.__import__
+
+        def swapping_import(
+            name: str,
+            globals: dict[str, Any] | None = None,
+            locals: dict[str, Any] | None = None,
+            fromlist: tuple[str, ...] | list[str] | None = (),
+            level: int = 0,
+        ) -> ModuleType:
+            module = real_import(name, globals, locals, fromlist, level)
+            if level:
+                return module
+            # `import a.b` binds `a`; `from a.b import c` reads from `a.b`.
+            wanted = name if fromlist else name.split(".")[0]
+            return stand_ins.get(wanted, module)
+
+        namespace["__import__"] = swapping_import
+        return namespace
+
+    def _stand_in(self, name: str) -> ModuleType:
+        """A module that answers the swapped names with the implementation's objects, the rest from `name`."""
+        real = importlib.import_module(name)
+        stand_in = ModuleType(name, real.__doc__)
+        stand_in.__dict__.update(vars(real))
+        for attribute, value in vars(real).items():
+            if id(value) in self.replaced:
+                setattr(stand_in, attribute, self.replaced[id(value)])
+            elif isinstance(value, ModuleType) and value.__name__ in SWAPPED_MODULES and value.__name__ != name:
+                # `reference_impl.websockets` reached through the package.
+                setattr(stand_in, attribute, self._stand_in(value.__name__))
+        return stand_in
+
+    def globals_for(self, namespace: dict[str, Any]) -> dict[str, Any]:
+        """A docstring's namespace: its module's globals, swapped objects replaced, imports swapping."""
+        swapped = {key: self.replaced.get(id(value), value) for key, value in namespace.items()}
+        swapped["__builtins__"] = self.builtins()
+        return swapped
+
+
+def load(module_name: str) -> Implementation:
+    """Import `module_name` and collect the names to swap.
+
+    Raises:
+        ImplementationError: The module cannot be imported or lacks a required name.
+    """
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # any import-time failure is the implementation's, not ours
+        raise ImplementationError(f"--impl {module_name}: cannot import it ({type(error).__name__}: {error})") from None
+    missing = [name for name in REQUIRED if not hasattr(module, name)]
+    if missing:
+        raise ImplementationError(f"--impl {module_name}: it has no {', '.join(missing)} (needs {', '.join(REQUIRED)})")
+    reference = importlib.import_module(REFERENCE)
+    implementation = Implementation(module_name)
+    for name in REQUIRED + OPTIONAL:
+        if not hasattr(module, name):
+            continue
+        theirs, ours = getattr(module, name), getattr(reference, name)
+        implementation.objects[name] = theirs
+        if theirs is not ours:
+            implementation.replaced[id(ours)] = theirs
+    return implementation
