@@ -1,13 +1,28 @@
-"""`python -m doctests [PATH ...]`: run the docs examples and measure what they cover.
+"""`python -m doctests [PATH ...]`: run the docs examples against an implementation; report what conforms.
 
 With no PATH, every page (`docs/*.md`, `docs/**/*.md`) and every docstring of
-`reference_impl` runs, and the coverage checks are enforced: every table row,
-every public name and every name in the rendered reference (`site/`, built by
-`mkdocs build` first) must be covered, and the examples must cover at least
-98 % of `reference_impl`'s branches. With PATHs, only those files run and the
-counts are shown for information.
+`reference_impl` runs. `--impl MODULE` runs them with MODULE's `WebSocket`,
+`WebSocketDisconnect`, `WebSocketState` (and `WebSocketClose`,
+`HTTPConnection` if it has them) in place of the reference's; see
+`doctests.impl`.
 
-Exit status: 0 if everything passed, 1 on any failure, 2 on bad usage.
+Tags select what counts: untagged examples are the seed's spec (tag `seed`).
+`--exclude-tag TAG` leaves out examples carrying TAG; `--require-tag TAG`
+keeps only examples carrying at least one required tag. Every example still
+runs (a page's examples build on each other), but only the selected ones are
+counted, printed on failure and decide the exit status.
+
+When the reference runs as itself on every file with no tag filter, the
+coverage checks are enforced too: every table row, every public name and
+every name in the rendered reference (`site/`, built by `mkdocs build`
+first) must be covered, and the examples must cover at least 98 % of
+`reference_impl`'s branches. Otherwise they are skipped (another
+implementation's calls say nothing about the reference's coverage, and its
+environment may have no `coverage` or site).
+
+Exit status: 0 if every selected example passed, 1 on any failure (0 with
+`--exit-zero`), 2 on bad usage (no such file, an `--impl` that cannot be
+imported or lacks a name).
 """
 
 from __future__ import annotations
@@ -15,75 +30,152 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from . import measure
 from .collect import DEFAULT_PATHS, ROOT, collect, expand, relative
-from .run import TIMEOUT, Outcome, main_runner
+from .impl import REFERENCE, ImplementationError, load
+from .run import TIMEOUT, Outcome, Runner, main_runner
 
 BRANCH_TARGET = 98.0
+COLUMNS = ("passed", "failed", "skipped", "deselected")
+REPORT_FORMAT = 1  # bumped when the report's fields change; readers refuse other formats
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m doctests", description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", metavar="PATH", help="Markdown or Python files (or folders); default: all")
+    parser.add_argument(
+        "--impl", default=REFERENCE, metavar="MODULE", help="the implementation under test (default %(default)s)"
+    )
+    parser.add_argument("--exclude-tag", action="append", default=[], metavar="TAG", help="do not count TAG's examples")
+    parser.add_argument(
+        "--require-tag", action="append", default=[], metavar="TAG", help="count only examples with one of these tags"
+    )
     parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per example (default %(default)s)")
     parser.add_argument("--site", type=Path, default=ROOT / "site", help="the built site (default site/)")
-    parser.add_argument("--report", type=Path, metavar="FILE.json", help="write one JSON record per example")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no per-page lines, only failures and totals")
+    parser.add_argument("--report", type=Path, metavar="FILE.json", help="write the run and one record per example")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no tables: what ran, failures, the closing line")
+    parser.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when examples fail (for runs made for their report)"
+    )
     return parser.parse_args(argv)
+
+
+def selected(outcome: Outcome, args: argparse.Namespace) -> bool:
+    """Whether the tag options count this example."""
+    tags = set(outcome.snippet.effective_tags)
+    if tags & set(args.exclude_tag):
+        return False
+    return not args.require_tag or bool(tags & set(args.require_tag))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    full_run = not args.paths
-    # Measure reference_impl from its first import on, so its module-level lines count.
-    cov = measure.start_code_coverage()
+    # Coverage must start before reference_impl is first imported, so its module-level lines count.
+    cov = measure.start_code_coverage() if args.impl.split(".")[0] == "reference_impl" else None
+    try:
+        implementation = load(args.impl)
+    except ImplementationError as error:
+        if cov is not None:
+            cov.stop()
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     files = expand(args.paths or list(DEFAULT_PATHS))
     if not files:
-        print(f"no files match {' '.join(args.paths)}", file=sys.stderr)
+        print(f"error: no files match {' '.join(args.paths)}", file=sys.stderr)
         return 2
-    runner = main_runner()
+    enforce = implementation.is_reference and not args.paths and not args.exclude_tag and not args.require_tag
+    print(implementation.describe(), flush=True)
+    started = time.monotonic()
+    runner = main_runner(implementation)
     runner.timeout = args.timeout
-    names = measure.public_names()
-    outcomes: list[Outcome] = []
-    with measure.CallRecorder(names) as recorder:
-        for path in files:
-            page: list[Outcome] = []
-            for session in collect(path):
-                page += runner.run(session)
-            outcomes += page
-            for outcome in page:
-                if outcome.status == "failed":
-                    print(f"FAILED {outcome.message.rstrip()}\n", flush=True)
-            if not args.quiet:
-                counts = Counter(outcome.status for outcome in page)
-                skipped = f"  {counts['skipped']} skipped" if counts["skipped"] else ""
-                print(
-                    f"{relative(path):<48} {counts['passed']:4} passed {counts['failed']:3} failed{skipped}", flush=True
-                )
-    code = measure.stop_code_coverage(cov)
-    report_tags(outcomes)
+    if cov is not None and implementation.is_reference:
+        outcomes, problems = run_and_measure(cov, files, runner, args, enforce)
+    else:
+        if cov is not None:
+            cov.stop()
+        outcomes, problems = run_files(files, runner, args), 0
+    elapsed = time.monotonic() - started
 
-    problems = report_coverage(outcomes, recorder, names, code, args.site, full_run)
+    chosen = [outcome for outcome in outcomes if selected(outcome, args)]
+    passed = sum(outcome.status == "passed" for outcome in chosen)
+    failed = sum(outcome.status == "failed" for outcome in chosen) + problems
     if args.report:
-        args.report.write_text(json.dumps([outcome.record() for outcome in outcomes], indent=1) + "\n")
-    passed = sum(outcome.status == "passed" for outcome in outcomes)
-    failed = sum(outcome.status == "failed" for outcome in outcomes) + problems
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        report = {
+            "format": REPORT_FORMAT,
+            "implementation": args.impl,
+            "version": implementation.version(),
+            "swapped": implementation.origins(),
+            "kept": implementation.kept(),
+            "exclude_tags": args.exclude_tag,
+            "require_tags": args.require_tag,
+            "passed": passed,
+            "failed": failed,
+            "examples": [{**outcome.record(), "selected": selected(outcome, args)} for outcome in outcomes],
+        }
+        args.report.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"time {elapsed:.1f} s")
     print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return 1 if failed and not args.exit_zero else 0
 
 
-def report_tags(outcomes: list[Outcome]) -> None:
-    """One line per tag (untagged examples are the seed's spec), if any example is tagged."""
+def run_files(files: list[Path], runner: Runner, args: argparse.Namespace) -> list[Outcome]:
+    """Run every file's sessions; print selected failures as they come, then the two tables."""
+    outcomes: list[Outcome] = []
+    pages: dict[str, Counter[str]] = {}
+    for path in files:
+        counts = pages.setdefault(relative(path), Counter())
+        for session in collect(path):
+            for outcome in runner.run(session):
+                outcomes.append(outcome)
+                if not selected(outcome, args):
+                    counts["deselected"] += 1
+                    continue
+                counts[outcome.status] += 1
+                if outcome.status == "failed":
+                    where, _, rest = outcome.message.rstrip().partition("\n")
+                    tags = ", ".join(outcome.snippet.effective_tags)
+                    print(f"FAILED {where} [{tags}]\n{rest}\n", flush=True)
+    if not args.quiet:
+        tags = tag_counts(outcomes, args)
+        width = max(map(len, [*pages, *tags])) + 2
+        print_table("page", pages, width)
+        print_table("tag", tags, width)
+    return outcomes
+
+
+def tag_counts(outcomes: list[Outcome], args: argparse.Namespace) -> dict[str, Counter[str]]:
+    """Per tag: passed/failed/skipped over every example carrying it, or "deselected" if not counted."""
     by_tag: dict[str, Counter[str]] = {}
     for outcome in outcomes:
-        for tag in outcome.snippet.tags or ("(untagged: seed spec)",):
-            by_tag.setdefault(tag, Counter())[outcome.status] += 1
-    if len(by_tag) > 1:
-        for tag, counts in sorted(by_tag.items()):
-            print(f"tag {tag:<42} {counts['passed']:4} passed {counts['failed']:3} failed")
+        for tag in outcome.snippet.effective_tags:
+            counts = by_tag.setdefault(tag, Counter())
+            counts[outcome.status if selected(outcome, args) else "deselected"] += 1
+    return dict(sorted(by_tag.items()))
+
+
+def print_table(title: str, rows: dict[str, Counter[str]], width: int) -> None:
+    """An aligned table: one row per key, a column per status."""
+    print(f"{title:<{width}}" + "".join(f"{column:>11}" for column in COLUMNS))
+    for key, counts in rows.items():
+        print(f"{key:<{width}}" + "".join(f"{counts[column]:>11}" for column in COLUMNS), flush=True)
+
+
+def run_and_measure(
+    cov: Any, files: list[Path], runner: Runner, args: argparse.Namespace, enforce: bool
+) -> tuple[list[Outcome], int]:
+    """Run the files with the reference, measuring rows, public names and branches; return the problems."""
+    names = measure.public_names()
+    with measure.CallRecorder(names) as recorder:
+        outcomes = run_files(files, runner, args)
+    code = measure.stop_code_coverage(cov)
+    problems = report_coverage(outcomes, recorder, names, code, args.site, enforce)
+    return outcomes, problems
 
 
 def report_coverage(
@@ -97,6 +189,7 @@ def report_coverage(
     """Print the coverage counts; return how many checks failed (none unless `enforce`)."""
     from reference_impl.transitions import TABLE
 
+    public = names
     failures: list[str] = []
     applied = {row for outcome in outcomes for row in outcome.rows}
     rows_missing = [repr(row) for row in TABLE if repr(row) not in applied]
@@ -105,17 +198,17 @@ def report_coverage(
         failures.append("rows with no example: " + ", ".join(rows_missing))
 
     names_missing = recorder.missing()
-    print(f"public names covered {len(names) - len(names_missing)}/{len(names)}")
+    print(f"public names covered {len(public) - len(names_missing)}/{len(public)}")
     if names_missing:
         failures.append("public names with no example: " + ", ".join(names_missing))
 
     if (site / "reference").is_dir():
-        unrendered = measure.missing_from_reference(names, measure.rendered_ids(site))
-        print(f"names in rendered reference {len(names) - len(unrendered)}/{len(names)}")
+        unrendered = measure.missing_from_reference(public, measure.rendered_ids(site))
+        print(f"names in rendered reference {len(public) - len(unrendered)}/{len(public)}")
         if unrendered:
             failures.append(f"public names missing from {relative(site)}/reference: " + ", ".join(unrendered))
     else:
-        print(f"names in rendered reference ?/{len(names)}")
+        print(f"names in rendered reference ?/{len(public)}")
         failures.append(f"{relative(site)}/reference/ does not exist: build the site first (make docs)")
 
     lines, branches = code.percent(code.lines), code.percent(code.branches)

@@ -56,8 +56,9 @@ DIRECTIVE = re.compile(r"<!--\s*(?P<name>doctest|tags)\s*:\s*(?P<value>.*?)\s*--
 MANGLED_SNIPPET = re.compile(r"""^\s*-+\s*8\s*<\s*-+\s*["']""")
 SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<path>[^"':]+)(?::(?P<start>\d+)?(?::(?P<end>\d+))?)?["']\s*$""")
 
-# "tags: a, b" as the first example of a docstring.
-DOCSTRING_TAGS = re.compile(r"^#\s*tags\s*:\s*(?P<value>.*?)\s*$")
+# ">>> # tags: a, b" as the first example of a docstring (doctest itself ignores a comment-only example).
+FIRST_PROMPT = re.compile(r"^[ \t]*>>>(?P<rest>.*)$", re.MULTILINE)
+DOCSTRING_TAGS = re.compile(r"^\s*#\s*tags\s*:\s*(?P<value>.*?)\s*$")
 MODULE_TAGS = {
     "reference_impl.transitions": ("reference-only",),
     "reference_impl.datastructures": ("reference-only",),
@@ -233,7 +234,8 @@ def docstring_sessions(path: Path) -> list[Session]:
         first_line = text.count("\n", 0, start) + 1
         snippets = list(doctest_snippets(str(path), docstring, first_line, (), False))
         tags = set(MODULE_TAGS.get(module_name(path), ()))
-        match = DOCSTRING_TAGS.match(snippets[0].source.strip()) if snippets else None
+        prompt = FIRST_PROMPT.search(docstring)
+        match = DOCSTRING_TAGS.match(prompt["rest"]) if prompt else None
         if match:
             tags.update(tag.strip() for tag in match["value"].split(",") if tag.strip())
         for snippet in snippets:

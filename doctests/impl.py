@@ -29,6 +29,7 @@ two places, so that nothing on the pages changes:
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import importlib.metadata
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ REQUIRED = ("WebSocket", "WebSocketDisconnect", "WebSocketState")
 OPTIONAL = ("WebSocketClose", "HTTPConnection")
 # The modules an example may import the swapped names from.
 SWAPPED_MODULES = ("reference_impl", "reference_impl.websockets", "reference_impl.connection")
+
+
+# Scanning every installed distribution is slow; once a process is enough.
+_distributions = functools.cache(importlib.metadata.packages_distributions)
 
 
 class ImplementationError(Exception):
@@ -68,11 +73,27 @@ class Implementation:
     def version(self) -> str:
         """`package version` of the distribution that provides the module, as far as it can be found."""
         top = self.module.split(".")[0]
-        try:
-            return f"{top} {importlib.metadata.version(top)}"
-        except importlib.metadata.PackageNotFoundError:
-            version = getattr(importlib.import_module(top), "__version__", None)
-            return f"{top} {version}" if version else top
+        for distribution in _distributions().get(top, []):
+            return f"{distribution} {importlib.metadata.version(distribution)}"
+        version = getattr(importlib.import_module(top), "__version__", None)
+        return f"{top} {version}" if version else "version unknown"
+
+    def origins(self) -> dict[str, str]:
+        """Each name taken from the module -> where its object is defined (`module.qualname`)."""
+        return {name: f"{obj.__module__}.{obj.__qualname__}" for name, obj in self.objects.items()}
+
+    def describe(self) -> str:
+        """The module, its version, and a line per name saying where the examples' object comes from."""
+        if self.is_reference:
+            return f"implementation {self.module} ({self.version()}): the reference itself"
+        lines = [f"implementation {self.module} ({self.version()})"]
+        lines += [f"  {name:<20} {where}" for name, where in self.origins().items()]
+        lines += [f"  {name:<20} the reference's (the module has none)" for name in self.kept()]
+        return "\n".join(lines)
+
+    def kept(self) -> list[str]:
+        """The optional names the module lacks, for which the reference's stay."""
+        return [name for name in OPTIONAL if name not in self.objects]
 
     def builtins(self) -> dict[str, Any]:
         """A `__builtins__` for example namespaces: the real ones, with the swapping `__import__`."""
@@ -130,6 +151,8 @@ def load(module_name: str) -> Implementation:
     except Exception as error:  # any import-time failure is the implementation's, not ours
         raise ImplementationError(f"--impl {module_name}: cannot import it ({type(error).__name__}: {error})") from None
     missing = [name for name in REQUIRED if not hasattr(module, name)]
+    if len(missing) == len(REQUIRED):
+        raise ImplementationError(f"--impl {module_name}: it has none of {', '.join(REQUIRED)}")
     if missing:
         raise ImplementationError(f"--impl {module_name}: it has no {', '.join(missing)} (needs {', '.join(REQUIRED)})")
     reference = importlib.import_module(REFERENCE)

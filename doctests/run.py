@@ -33,6 +33,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import CodeType, FrameType, TracebackType
 from typing import Any, Literal
 
@@ -46,6 +47,8 @@ TIMEOUT = 10.0
 MODULE_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_]\w*(?::|$))")
 # Pages run with this __name__, so `if __name__ == "__main__": uvicorn.run(app)` shows but does not run.
 PAGE_NAME = "__docs__"
+# The swapping `__import__` shows up in tracebacks of failed imports; it is not the example's doing.
+HARNESS_IMPORT = str(Path(__file__).with_name("impl.py"))
 
 Status = Literal["passed", "failed", "skipped"]
 
@@ -150,6 +153,8 @@ class Runner:
         namespace = self.namespace(session)
         loop = asyncio.Runner()
         outcomes = []
+        # The reference reports its rows itself; another implementation's are read off the peers.
+        wire = None if self.implementation.is_reference else _wire_rows()
         try:
             for snippet in session.snippets:
                 self._rows = []
@@ -165,6 +170,8 @@ class Runner:
                         with contextlib.suppress(Exception):
                             loop.close()
                         loop = asyncio.Runner()
+                if wire is not None:
+                    self._rows = wire.rows(namespace)
                 if failure is None:
                     outcomes.append(Outcome(snippet, "passed", rows=self._rows))
                     continue
@@ -195,7 +202,7 @@ class Runner:
                 if code.co_flags & inspect.CO_COROUTINE:
                     await result
 
-        with alarm(self.timeout + 1):  # a backstop for code that blocks the loop without awaiting
+        with alarm(self.timeout + min(self.timeout, 1.0)):  # a backstop for code that blocks the loop
             try:
                 loop.run(main())
             except TimeoutError:
@@ -226,7 +233,7 @@ class Runner:
             if error is None:
                 return None
             raised = format_traceback(error, snippet.path)
-            return Failure("script raised", raised, "no exception", exception_line(_last_line(raised)))
+            return Failure("script raised", raised, "no exception", exception_only(error) + exception_details(error))
         return self.compare(snippet, got, error)
 
     def compare(self, snippet: Snippet, got: str, error: BaseException | None) -> Failure | None:
@@ -247,11 +254,13 @@ class Runner:
             expected = _indent(snippet.want) or "    nothing\n"
             raised = format_traceback(error, snippet.path)
             difference = f"Expected:\n{expected}Got:\n{_indent(raised)}"
-            return Failure("unexpected exception", _show(snippet, difference), snippet.want, got + raised)
+            raised_line = exception_only(error) + exception_details(error)
+            return Failure("unexpected exception", _show(snippet, difference), snippet.want, got + raised_line)
         want_line = exception_line(snippet.exc_msg)
-        got_line = exception_line("".join(traceback.format_exception_only(type(error), error)))
+        got_line = exception_only(error)
         if self.checker.check_output(want_line, got_line, flags):
             return None
+        got_line += exception_details(error)
         difference = f"Expected:\n{_indent(snippet.exc_msg)}Got:\n{_indent(got_line)}"
         return Failure("exception differs", _show(snippet, difference), want_line, got_line)
 
@@ -264,17 +273,32 @@ def exception_line(text: str) -> str:
     return "".join(lines)
 
 
+def exception_only(error: BaseException) -> str:
+    """`Type: message` as a traceback ends, without the type's module."""
+    return exception_line("".join(traceback.format_exception_only(type(error), error)))
+
+
+def exception_details(error: BaseException) -> str:
+    """`(code=1006, reason='')` for an exception with WebSocket close details, which its text may not show."""
+    details = [f"{name}={getattr(error, name)!r}" for name in ("code", "reason") if hasattr(error, name)]
+    return f"({', '.join(details)})\n" if details else ""
+
+
 def format_traceback(error: BaseException, path: str) -> str:
-    """A traceback from the example's own frame on, without the harness and asyncio frames."""
+    """A traceback from the example's own frame on, without the harness's frames (nor asyncio's before it)."""
     tb: TracebackType | None = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != path:
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(error), error, tb))
+    frames = [frame for frame in traceback.extract_tb(tb) if frame.filename != HARNESS_IMPORT]
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    return "".join(lines + traceback.format_exception_only(type(error), error))
 
 
-def _last_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[-1] + "\n" if lines else ""
+def _wire_rows() -> Any:
+    # Imported here: it imports reference_impl, which must not load before coverage starts.
+    from .wire import WireRows
+
+    return WireRows()
 
 
 def _indent(text: str) -> str:

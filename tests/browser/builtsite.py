@@ -30,10 +30,7 @@ def built_page(site: Path, stem: str) -> str | None:
     mkdocs writes `stem/index.html` with directory URLs (the default) and
     `stem.html` without them (the offline plugin turns them off).
     """
-    if stem == "index":
-        candidates = ["index.html"]
-    else:
-        candidates = [f"{stem}/index.html", f"{stem}.html"]
+    candidates = ["index.html"] if stem == "index" else [f"{stem}/index.html", f"{stem}.html"]
     for candidate in candidates:
         if (site / candidate).is_file():
             return candidate

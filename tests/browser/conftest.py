@@ -3,8 +3,8 @@
 The site is built once per session with `mkdocs build --strict` into a temp
 directory, or taken as is from `BROWSER_TESTS_SITE_DIR` (e.g. `site` after
 `make docs`). It is served from a thread on 127.0.0.1 on a port the OS picks,
-and stopped at the end. Chromium is Debian's; without it, the whole directory
-is skipped with one line saying so.
+and stopped at the end. Chromium is Debian's; without it, every test here is
+skipped, with one line in the summary saying why.
 """
 
 from __future__ import annotations
@@ -20,18 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from .builtsite import html_pages
+from .layout import CODE_FIT_JS, PHONE
+from .report import SUMMARY
+from .visit import Visit, Visitor, origin_of
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
-if not Path(CHROMIUM).is_file():
-    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402 (only once Chromium is known to exist)
-
-from .builtsite import html_pages  # noqa: E402
-from .report import SUMMARY  # noqa: E402
-from .layout import CODE_FIT_JS, PHONE  # noqa: E402
-from .visit import Visit, Visitor, origin_of  # noqa: E402
-
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM_ARGS = [
@@ -53,6 +49,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# Without Chromium nothing here is collected but one node that skips, so the
+# summary says why in one line. (A module-level skip in this conftest would
+# crash pytest when this directory is its argument: such conftests load before
+# collection, where a skip is not expected.)
+NO_CHROMIUM = (
+    None if Path(CHROMIUM).is_file() else f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+)
+
+
+class _NoChromium(pytest.File):
+    """Stands in for the whole directory when Chromium is missing."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        pytest.skip(NO_CHROMIUM)
+        yield from ()
+
+
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    """Without Chromium, leave every test module of this directory out."""
+    if NO_CHROMIUM and collection_path.parent == HERE and collection_path.name.startswith("test_"):
+        return True
+    return None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Without Chromium, let `__init__.py` report the one skip."""
+    if NO_CHROMIUM and file_path == HERE / "__init__.py":
+        return _NoChromium.from_parent(parent, path=file_path)
+    return None
+
+
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built site: `BROWSER_TESTS_SITE_DIR` if set, else a fresh strict build."""
@@ -66,13 +93,15 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
         cwd=REPO,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # Material's end-of-life banner is noise here
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     if build.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed ({build.returncode}):\n{build.stdout}\n{build.stderr}")
+        tail = "\n".join((build.stdout + build.stderr).splitlines()[-40:])
+        pytest.fail(f"mkdocs build --strict failed ({build.returncode}), last lines:\n{tail}", pytrace=False)
     return site
 
 
@@ -87,7 +116,7 @@ def pages(site_dir: Path) -> list[str]:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serve files without logging each request to stderr."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -109,6 +138,8 @@ def base_url(site_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the whole session."""
+    if NO_CHROMIUM:  # a test module named explicitly is collected all the same
+        pytest.skip(NO_CHROMIUM)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -126,9 +157,7 @@ def http_visits(browser: Browser, base_url: str, pages: list[str]) -> dict[str, 
     """
     visitor = Visitor(browser, origin_of(base_url), viewport=PHONE)
     try:
-        return {
-            page: visitor.visit(page, base_url + page, wait_for_search=True, probe=CODE_FIT_JS) for page in pages
-        }
+        return {page: visitor.visit(page, base_url + page, wait_for_search=True, probe=CODE_FIT_JS) for page in pages}
     finally:
         visitor.close()
 
@@ -168,4 +197,3 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section(f"external links ({len(external)}, listed, not fetched)")
         for url, on_pages in sorted(external.items()):
             terminalreporter.write_line(f"{url}  (on {len(on_pages)} page(s), e.g. {on_pages[0]})")
-

@@ -60,6 +60,15 @@ def expected_copy(text: str) -> list[str]:
     return solid_lines(text)
 
 
+def first_difference(got: list[str], want: list[str]) -> tuple[int, str, str]:
+    """Where two line lists first differ: (1-based line, got, wanted), "<end>" past the end of one."""
+    for number, (have, need) in enumerate(zip(got, want, strict=False), start=1):
+        if have != need:
+            return number, have, need
+    number = min(len(got), len(want)) + 1
+    return number, (got[number - 1 :] or ["<end>"])[0], (want[number - 1 :] or ["<end>"])[0]
+
+
 def repl_output(stdout: str) -> list[str]:
     """What a session printed, from the REPL's stdout: prompts removed, blank lines dropped."""
     lines = (LEADING_PROMPTS.sub("", line).rstrip() for line in stdout.splitlines())

@@ -37,7 +37,9 @@ CODE_FIT_JS = """() => {
         measured += 1;
         const first = pre.textContent.trim().split("\\n")[0].slice(0, 60);
         const label = `pre #${index + 1} (${JSON.stringify(first)})`;
-        const text = pre.querySelector("code") || pre;
+        // The text's own box: `code` when it is a block (as Material makes it), else the `pre`.
+        const code = pre.querySelector("code");
+        const text = code && getComputedStyle(code).display !== "inline" ? code : pre;
         let scroller = null;
         for (let element = text; element && element !== article; element = element.parentElement) {
             if (scrolls(element)) { scroller = element; break; }

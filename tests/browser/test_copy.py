@@ -16,6 +16,7 @@ from playwright.sync_api import Locator, Page
 from .builtsite import PLACEHOLDER, built_page, html_pages
 from .examples import (
     expected_copy,
+    first_difference,
     is_session,
     make_sandbox,
     output_matches,
@@ -65,7 +66,7 @@ class Block:
 
     @property
     def kind(self) -> str:
-        """ "session" for a `>>>` block, else "script"."""
+        """Either "session" (a `>>>` block) or "script"."""
         return "session" if is_session(self.text) else "script"
 
     def copy(self, page: Page) -> str:
@@ -112,9 +113,7 @@ def test_copy_buttons_give_code_without_prompts_or_output(desktop: Visitor, base
     way a block gets onto a page (Markdown fences, docstrings, includes).
     """
     pages = [
-        page
-        for page in html_pages(site_dir)
-        if PYTHON_BLOCK.search((site_dir / page).read_text(encoding="utf-8"))
+        page for page in html_pages(site_dir) if PYTHON_BLOCK.search((site_dir / page).read_text(encoding="utf-8"))
     ]
     copied = {"session": 0, "script": 0}
     wrong = []
@@ -129,11 +128,9 @@ def test_copy_buttons_give_code_without_prompts_or_output(desktop: Visitor, base
             got, want = solid_lines(block.copy(desktop.page)), expected_copy(text)
             copied[kind] += 1
             if got != want:
-                line = next((n for n, pair in enumerate(zip(got, want)) if pair[0] != pair[1]), min(len(got), len(want)))
-                wrong.append(
-                    f"{page} first {kind} ({text.strip().splitlines()[0]!r}): copied line {line + 1} is "
-                    f"{(got[line:] or ['<end>'])[0]!r}, expected {(want[line:] or ['<end>'])[0]!r}"
-                )
+                line, have, need = first_difference(got, want)
+                first = text.strip().splitlines()[0]
+                wrong.append(f"{page} first {kind} ({first!r}): copied line {line} is {have!r}, expected {need!r}")
     assert copied["session"], f"no >>> example to copy on any page ({len(pages)} pages with Python blocks)"
     assert copied["script"], f"no script example to copy on any page ({len(pages)} pages with Python blocks)"
     assert not wrong, "copy gave the wrong text:\n" + "\n".join(wrong)

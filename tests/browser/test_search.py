@@ -36,14 +36,17 @@ def public_methods() -> list[tuple[str, str]]:
 
 METHODS = public_methods()
 
-# True once a result links into one of `paths` and names the method, in its
-# #anchor or its title.
-FOUND_JS = """([name, paths]) => [...document.querySelectorAll(".md-search-result a[href]")].some((link) => {
-    const url = new URL(link.href);
-    if (!paths.includes(url.pathname)) return false;
-    const title = link.querySelector("h1, h2");
-    return decodeURIComponent(url.hash).includes(name) || (title && title.textContent.includes(name));
-})"""
+# True once a result links into one of `paths` and names the method as a whole
+# word (so "receive" is not found by "receive_text") in its #anchor or title.
+FOUND_JS = r"""([name, paths]) => {
+    const word = new RegExp("(^|\\W)" + name + "(\\W|$)");
+    return [...document.querySelectorAll(".md-search-result a[href]")].some((link) => {
+        const url = new URL(link.href);
+        if (!paths.includes(url.pathname)) return false;
+        const title = link.querySelector("h1, h2");
+        return word.test(decodeURIComponent(url.hash)) || (title !== null && word.test(title.textContent));
+    });
+}"""
 RESULTS_JS = """() => [...document.querySelectorAll(".md-search-result a[href]")].map((link) => link.href)"""
 
 

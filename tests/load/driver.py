@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import http.client
+import importlib.metadata
 import json
 import os
+import platform
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -46,9 +50,9 @@ from websockets.exceptions import ConnectionClosed
 
 SERVER = Path(__file__).resolve().parent / "server.py"
 BACKENDS = ("websockets-sansio", "wsproto")
+PROGRESS_SECONDS: float | None = None  # When set (by stress.py), long rounds print their progress this often.
 WINDOW = 32  # Chat messages in flight at once; below chat.QUEUE_SIZE (64), see the module docstring.
 ECHO_WINDOW = 16  # Echo messages one client may have in flight.
-STUFF = 2000  # 4 KiB messages a never-reading echo client tries to send: 8 MiB, far above any buffer.
 # Log lines that mean the server failed somewhere, whatever the app.
 BAD_LOG = ("Traceback", "ERROR", "Exception", "Task was destroyed", "was never awaited", "Unclosed")
 
@@ -74,6 +78,7 @@ class Ledger:
     received: int = 0
     duplicated: int = 0  # A number at or below one already received.
     skipped: int = 0  # A number above the one expected: something was lost or reordered.
+    altered: int = 0  # Not what was sent: an echo of another client, or text for bytes.
 
     def record(self, seq: int) -> None:
         self.received += 1
@@ -90,11 +95,12 @@ def ledger_problems(who: str, ledgers: dict[int, Ledger], expected: dict[int, in
     problems = []
     for sender, count in expected.items():
         ledger = ledgers.get(sender, Ledger())
-        if ledger.duplicated or ledger.skipped or ledger.received != count or ledger.next != count:
+        if ledger.duplicated or ledger.skipped or ledger.altered or ledger.received != count or ledger.next != count:
             problems.append(
                 f"{who}: from sender {sender} expected {count} in order, got {ledger.received} "
-                f"({ledger.duplicated} duplicated, {ledger.skipped} out of order)"
+                f"({ledger.duplicated} duplicated, {ledger.skipped} out of order, {ledger.altered} altered)"
             )
+    problems += [f"{who}: messages from unexpected sender {sender}" for sender in ledgers.keys() - expected.keys()]
     return problems
 
 
@@ -138,9 +144,6 @@ class Server:
                 fields[name] = int(value.split()[0])
         return fields
 
-    def fds(self) -> int:
-        return len(os.listdir(f"/proc/{self.process.pid}/fd"))
-
     def reset_peak(self) -> bool:
         """Reset VmHWM to the current RSS (Linux `clear_refs` 5), so the next reading is this round's peak."""
         try:
@@ -154,8 +157,7 @@ class Server:
         deadline = time.monotonic() + within
         while True:
             stats = await asyncio.to_thread(self.stats)
-            idle = stats["websocket_calls_running"] == 0 and stats["tasks"] <= baseline["tasks"]
-            if (idle and stats["room"] in (None, 0)) or time.monotonic() > deadline:
+            if not idle_problems("", stats, baseline, disconnects_allowed=True) or time.monotonic() > deadline:
                 return stats
             await asyncio.sleep(0.05)
 
@@ -184,14 +186,18 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(app: str, ws: str, startup: float = 15.0) -> Iterator[Server]:
-    """Start `tests/load/server.py APP` on a fresh 127.0.0.1 port; always kill it on exit."""
+def serve(app: str, ws: str, startup: float = 15.0, mutate: str | None = None) -> Iterator[Server]:
+    """Start `tests/load/server.py APP` on a fresh 127.0.0.1 port; always kill it on exit.
+
+    `mutate` names a deliberate fault for the server to inject (see `server.mutate`).
+    """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(2048)  # Connections queue here even before uvicorn has started.
     port = listener.getsockname()[1]
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the `finally` below, after the server has exited)
     command = [sys.executable, str(SERVER), app, "--ws", ws, "--fd", str(listener.fileno())]
+    command += ["--mutate", mutate] if mutate else []
     process = subprocess.Popen(command, pass_fds=[listener.fileno()], stdout=log, stderr=log)
     listener.close()  # The child has its own copy.
     server = Server(app, ws, process, port, log)
@@ -221,8 +227,16 @@ def server_problems(server: Server, code: int | None) -> list[str]:
     return problems
 
 
-def idle_problems(when: str, stats: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
-    """Tasks, app calls, room members, live objects or fds left over after every client has gone."""
+def idle_problems(
+    when: str, stats: dict[str, Any], baseline: dict[str, Any], disconnects_allowed: bool = False
+) -> list[str]:
+    """Tasks, app calls, room members, live objects or fds left over after every client has gone.
+
+    With `disconnects_allowed`, an `OSError` that escaped the app is not a
+    problem: it is the server's "send() after the client left" error (uvicorn's
+    `ClientDisconnected`, ASGI spec 2.4), which a fault round provokes and
+    uvicorn handles silently. Any other exception is.
+    """
     problems = []
     if stats["tasks"] > baseline["tasks"]:
         problems.append(f"{when}: {stats['tasks']} asyncio tasks in the server, {baseline['tasks']} at the start")
@@ -235,8 +249,9 @@ def idle_problems(when: str, stats: dict[str, Any], baseline: dict[str, Any]) ->
             problems.append(f"{when}: {count} live {kind} objects, {baseline['live_objects'][kind]} at the start")
     if stats["fds"] > baseline["fds"]:
         problems.append(f"{when}: {stats['fds']} open fds in the server, {baseline['fds']} at the start")
-    if stats["app_errors"]:
-        problems.append(f"{when}: exceptions escaped the app: {stats['app_errors'][:5]}")
+    errors = [e["repr"] for e in stats["app_errors"] if not (disconnects_allowed and e["oserror"])]
+    if errors:
+        problems.append(f"{when}: exceptions escaped the app: {errors[:5]}")
     return problems
 
 
@@ -256,7 +271,7 @@ async def open_client(server: Server, small_buffer: bool = False, **options: Any
 
 
 async def open_clients(server: Server, count: int, **options: Any) -> list[ClientConnection]:
-    """Open `count` clients, at most 50 handshakes at a time (a burst of 200 would overflow nothing, but is slower)."""
+    """Open `count` clients, at most 50 handshakes at a time, so the connecting itself is not a stress test."""
     gate = asyncio.Semaphore(50)
 
     async def one() -> ClientConnection:
@@ -267,7 +282,11 @@ async def open_clients(server: Server, count: int, **options: Any) -> list[Clien
 
 
 def abort(client: ClientConnection) -> None:
-    """Drop the TCP connection at once, with no close frame (a RST, as when a machine vanishes)."""
+    """Drop the TCP connection at once: no close frame, no FIN, a RST (as when a process is killed)."""
+    sock = client.transport.get_extra_info("socket")
+    # Linger on, with a zero timeout: closing the socket resets the connection instead of ending it.
+    with contextlib.suppress(OSError):  # Already closed: nothing to drop.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     client.transport.abort()
 
 
@@ -275,17 +294,16 @@ def abort(client: ClientConnection) -> None:
 
 
 def round_summary(count: int, started: float, problems: list[str], **extra: Any) -> dict[str, Any]:
+    """A round's figures: its duration, `count` messages received per second, and its problems."""
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 3), "per_second": round(count / seconds) if seconds else None, **extra} | {
-        "problems": problems
-    }
+    per_second = round(count / seconds) if seconds else None
+    return {"seconds": round(seconds, 3), "per_second": per_second, **extra, "problems": problems}
 
 
 async def echo_client(client: ClientConnection, sender: int, messages: int, size: int) -> Ledger:
     """Send `messages` payloads (text and bytes in turn), at most `ECHO_WINDOW` ahead, and check every echo."""
     slots = asyncio.Semaphore(ECHO_WINDOW)
     ledger = Ledger()
-    wrong_type = 0
 
     async def send_all() -> None:
         for seq in range(messages):
@@ -300,27 +318,26 @@ async def echo_client(client: ClientConnection, sender: int, messages: int, size
             slots.release()
             who, seq = parse(message)
             # Odd numbers went as bytes and must come back as bytes; even ones as text.
-            wrong_type += isinstance(message, bytes) != bool(seq % 2) or who != sender
+            ledger.altered += isinstance(message, bytes) != bool(seq % 2) or who != sender
             ledger.record(seq)
         await sending
     finally:
         sending.cancel()
-    ledger.duplicated += wrong_type  # Counted with the anomalies: any is a failure.
     return ledger
 
 
-async def echo_round(server: Server, clients: int, messages: int, size: int, timeout: float) -> dict[str, Any]:
-    """`clients` echo clients at once, each sending `messages` and checking the echoes, within `timeout`."""
+async def echo_round(server: Server, clients: int, messages: int, size: int, time_limit: float) -> dict[str, Any]:
+    """`clients` echo clients at once, each sending `messages` and checking the echoes, within `time_limit` seconds."""
     conns = await open_clients(server, clients)
     started = time.perf_counter()
     problems: list[str] = []
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(time_limit):
             ledgers = await asyncio.gather(*(echo_client(c, i, messages, size) for i, c in enumerate(conns)))
         for i, ledger in enumerate(ledgers):
             problems += ledger_problems(f"client {i}", {i: ledger}, {i: messages})
     except TimeoutError:
-        problems.append(f"round not finished within {timeout} s")
+        problems.append(f"round not finished within {time_limit} s")
     except ConnectionClosed as error:
         problems.append(f"a client was disconnected: {error!r}")
     summary = round_summary(clients * messages, started, problems, messages=clients * messages)
@@ -381,37 +398,55 @@ async def chat_receiver(client: ClientConnection, room: Room | None, count: int,
             room.got(key)
 
 
-async def chat_round(server: Server, clients: int, messages: int, size: int, timeout: float) -> dict[str, Any]:
+async def chat_round(server: Server, clients: int, messages: int, size: int, time_limit: float) -> dict[str, Any]:
     """`clients` chat members, each broadcasting `messages`; every member must get all of them in order."""
     conns = await open_clients(server, clients)
     problems: list[str] = []
-    if not await server.wait_room(clients, within=timeout):
+    if not await server.wait_room(clients, within=time_limit):
         problems.append(f"the room never had {clients} members")
     room = Room(receivers=clients)
     ledgers: list[dict[int, Ledger]] = [{} for _ in conns]
     started = time.perf_counter()
+    progress = asyncio.create_task(report_progress(ledgers, clients * clients * messages, started))
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(time_limit):
             await asyncio.gather(
                 *(chat_sender(c, room, i, messages, size) for i, c in enumerate(conns)),
                 *(chat_receiver(c, room, clients * messages, ledgers[j]) for j, c in enumerate(conns)),
             )
     except TimeoutError:
-        problems.append(f"round not finished within {timeout} s")
+        problems.append(f"round not finished within {time_limit} s")
     except ConnectionClosed as error:
         problems.append(f"a client was disconnected: {error!r}")
+    finally:
+        progress.cancel()
     expected = dict.fromkeys(range(clients), messages)
     for j, ledger in enumerate(ledgers):
         problems += ledger_problems(f"receiver {j}", ledger, expected)
     deliveries = sum(ledger.received for per_receiver in ledgers for ledger in per_receiver.values())
     summary = round_summary(
-        deliveries, started, problems[:20], messages=clients * messages, deliveries=deliveries, problem_count=len(problems)
+        deliveries,
+        started,
+        problems[:20],
+        messages=clients * messages,
+        deliveries=deliveries,
+        problem_count=len(problems),
     )
     await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
     return summary
 
 
-async def load_rounds(server: Server, clients: int, messages: int, size: int, timeout: float) -> dict[str, Any]:
+async def report_progress(ledgers: list[dict[int, Ledger]], total: int, started: float) -> None:
+    """Print how many chat messages have been delivered, every `PROGRESS_SECONDS`, until cancelled."""
+    if PROGRESS_SECONDS is None:
+        return
+    for _ in range(int(86400 / PROGRESS_SECONDS)):  # The round cancels it at its end; a day at most.
+        await asyncio.sleep(PROGRESS_SECONDS)
+        done = sum(ledger.received for per_receiver in ledgers for ledger in per_receiver.values())
+        print(f"   ... {done:,} of {total:,} delivered after {time.perf_counter() - started:.0f} s", flush=True)
+
+
+async def load_rounds(server: Server, clients: int, messages: int, size: int, time_limit: float) -> dict[str, Any]:
     """Two identical rounds on one server: peak RSS per round, and leftovers after each."""
     round_function = chat_round if server.app == "chat" else echo_round
     baseline = await asyncio.to_thread(server.stats)
@@ -420,7 +455,7 @@ async def load_rounds(server: Server, clients: int, messages: int, size: int, ti
     problems: list[str] = []
     for number in (1, 2):
         exact_peak = server.reset_peak()
-        summary = await round_function(server, clients, messages, size, timeout)
+        summary = await round_function(server, clients, messages, size, time_limit)
         memory = server.memory()
         idle = await server.wait_idle(baseline, within=10)
         summary |= {"peak_rss_kib": memory["VmHWM"], "peak_is_exact": exact_peak, "idle_rss_kib": idle["VmRSS"]}
@@ -446,7 +481,7 @@ def memory_bound(first_peak_kib: int) -> int:
 
 
 async def fault_round(
-    server: Server, good: int, messages: int, faulty: int, size: int, timeout: float
+    server: Server, good: int, messages: int, faulty: int, size: int, time_limit: float
 ) -> dict[str, Any]:
     """Well-behaved clients alongside `faulty` clients of each kind; the well-behaved ones must not notice.
 
@@ -458,7 +493,8 @@ async def fault_round(
     simply dropped at the end.
     """
     baseline = await asyncio.to_thread(server.stats)
-    fds_before, rss_before = server.fds(), server.memory()["VmRSS"]
+    rss_before = server.memory()["VmRSS"]
+    exact_peak = server.reset_peak()
     chat = server.app == "chat"
     if chat:
         size = max(size, overflow_size(good * messages))
@@ -467,20 +503,20 @@ async def fault_round(
     closers = await open_clients(server, faulty)
     silent = [await open_client(server, small_buffer=True) for _ in range(faulty + 1)]
     problems: list[str] = []
-    if chat and not await server.wait_room(good + 3 * faulty + 1, within=timeout):
+    if chat and not await server.wait_room(good + 3 * faulty + 1, within=time_limit):
         problems.append("not every client joined the room")
     started = time.perf_counter()
     half = messages // 2
     outcome: dict[str, Any] = {"app": server.app, "backend": server.ws, "good_clients": good, "messages": messages}
     outcome |= {"droppers": faulty, "closers": faulty, "never_read": len(silent), "size": size}
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(time_limit):
             if chat:
                 problems += await chat_faults(conns, droppers, closers, silent, messages, half, size, outcome)
             else:
                 problems += await echo_faults(conns, droppers, closers, silent, messages, half, size, outcome)
     except TimeoutError:
-        problems.append(f"fault round not finished within {timeout} s")
+        problems.append(f"fault round not finished within {time_limit} s")
     except ConnectionClosed as error:
         problems.append(f"a well-behaved client was disconnected: {error!r}")
     outcome["seconds"] = round(time.perf_counter() - started, 3)
@@ -488,14 +524,36 @@ async def fault_round(
     for client in silent:
         abort(client)  # A client that never reads will not answer a close either.
     idle = await server.wait_idle(baseline, within=10)
-    problems += idle_problems("after the faults", idle, baseline)
-    fds_after, rss_after = server.fds(), server.memory()["VmRSS"]
-    outcome |= {"tasks": [baseline["tasks"], idle["tasks"]], "fds": [fds_before, fds_after]}
-    outcome |= {"rss_kib": [rss_before, rss_after], "live_objects_after": idle["live_objects"]}
+    problems += idle_problems("after the faults", idle, baseline, disconnects_allowed=True)
+    memory = server.memory()
+    rss_after, peak = memory["VmRSS"], memory["VmHWM"]
+    # Both fd counts are taken the same way, by the server while it answers the stats request.
+    outcome |= {"tasks": [baseline["tasks"], idle["tasks"]], "fds": [baseline["fds"], idle["fds"]]}
+    outcome |= {"rss_kib": [rss_before, rss_after], "peak_rss_kib": peak, "peak_is_exact": exact_peak}
+    outcome |= {"live_objects_after": idle["live_objects"], "app_errors": idle["app_errors"]}
+    if peak > memory_bound(rss_before):
+        problems.append(f"RSS peaked at {peak} KiB during the faults, from {rss_before} KiB before")
     if rss_after > memory_bound(rss_before):
         problems.append(f"RSS went from {rss_before} KiB to {rss_after} KiB")
     outcome["problems"] = problems
     return outcome
+
+
+def kernel_buffer_max(name: str) -> int:
+    """The largest a TCP buffer may grow: the third figure of /proc/sys/net/ipv4/tcp_{rmem,wmem}."""
+    try:
+        return int(Path(f"/proc/sys/net/ipv4/tcp_{name}").read_text().split()[2])
+    except (OSError, IndexError, ValueError):
+        return 32 * 2**20  # Generous when unknown.
+
+
+def stuff_limit() -> int:
+    """How many 4 KiB messages a never-reading echo client may send: twice what every buffer can hold.
+
+    Its messages fill the server's receive buffer, its own send buffer, and the
+    echoes fill the server's send buffer; past that the server must stop reading.
+    """
+    return 2 * (kernel_buffer_max("rmem") + 2 * kernel_buffer_max("wmem")) // 4096
 
 
 def overflow_size(messages: int) -> int:
@@ -505,11 +563,7 @@ def overflow_size(messages: int) -> int:
     up to the third figure of `tcp_wmem`, 4 MiB by default) and asyncio's write
     buffer must fill; twice that, plus 1 MiB, is sent in all.
     """
-    try:
-        wmem_max = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
-    except (OSError, IndexError, ValueError):
-        wmem_max = 4 * 2**20
-    return (2 * wmem_max + 2**20) // messages + 1
+    return (2 * kernel_buffer_max("wmem") + 2**20) // messages + 1
 
 
 async def drain(client: ClientConnection, limit: int) -> None:
@@ -542,32 +596,32 @@ async def echo_faults(
         else:
             await client.close()
 
+    limit = stuff_limit()
+
     async def stuff(client: ClientConnection, sender: int) -> int:
-        """Send up to `STUFF` messages of 4 KiB and never read; return how many went before it blocked."""
+        """Send 4 KiB messages and never read, until a send stalls for 1 s; return how many went."""
         sent = 0
-        with contextlib.suppress(ConnectionClosed, asyncio.CancelledError):
-            for seq in range(STUFF):
-                await client.send(payload(sender, seq, 4096))
+        with contextlib.suppress(ConnectionClosed, TimeoutError):
+            for seq in range(limit):
+                await asyncio.wait_for(client.send(payload(sender, seq, 4096)), 1.0)
                 sent += 1
         return sent
 
     first = len(conns)
-    stuffing = [asyncio.create_task(stuff(c, 1000 + i)) for i, c in enumerate(silent)]
     faults = [leave_halfway(c, first + i, True) for i, c in enumerate(droppers)]
     faults += [leave_halfway(c, first + len(droppers) + i, False) for i, c in enumerate(closers)]
-    try:
-        results = await asyncio.gather(*(echo_client(c, i, messages, size) for i, c in enumerate(conns)), *faults)
-        await asyncio.sleep(0.2)  # Let the silent clients push until the server stops reading them.
-    finally:
-        for task in stuffing:
-            task.cancel()
-    sent = [await task for task in stuffing]
-    outcome["never_read_result"] = {"sent_before_blocked": sent, "of": STUFF, "size": 4096}
+    results = await asyncio.gather(
+        *(echo_client(c, i, messages, size) for i, c in enumerate(conns)),
+        *faults,
+        *(stuff(c, 1000 + i) for i, c in enumerate(silent)),
+    )
+    sent = results[-len(silent) :]
+    outcome["never_read_result"] = {"sent_before_blocked": sent, "limit": limit, "size": 4096}
     problems = []
     for i, ledger in enumerate(results[:first]):
         problems += ledger_problems(f"client {i}", {i: ledger}, {i: messages})
-    if any(count >= STUFF for count in sent):
-        problems.append(f"a never-reading client sent all {STUFF} messages: the server never stopped reading it")
+    if any(count >= limit for count in sent):
+        problems.append(f"a never-reading client sent all {limit} messages: the server never stopped reading it")
     return problems
 
 
@@ -603,7 +657,10 @@ async def chat_faults(
     await asyncio.gather(
         *(chat_sender(c, room, i, messages, size) for i, c in enumerate(conns)),
         *(chat_receiver(c, room, total, ledgers[j]) for j, c in enumerate(conns)),
-        *(leave_halfway(c, sender, sender < good + len(droppers)) for c, sender in zip(faulty, faulty_ids, strict=True)),
+        *(
+            leave_halfway(c, sender, sender < good + len(droppers))
+            for c, sender in zip(faulty, faulty_ids, strict=True)
+        ),
     )
     expected = dict.fromkeys(range(good), messages) | dict.fromkeys(faulty_ids, half)
     problems = []
@@ -628,3 +685,34 @@ async def chat_faults(
         if ledger.duplicated or ledger.skipped:
             problems.append(f"the never-reading client got sender {sender}'s messages out of order")
     return problems
+
+
+# Results --------------------------------------------------------------------
+
+
+def environment() -> dict[str, Any]:
+    """Versions and machine, for the Reliability page."""
+    versions = {"python": platform.python_version()}
+    for name in ("uvicorn", "websockets", "wsproto", "asgi-websockets-reference"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": versions,
+        "machine": {
+            "nproc": os.cpu_count(),
+            "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+    }
+
+
+def write_results(path: Path, kind: str, command: str, scale: dict[str, Any], results: dict[str, Any]) -> None:
+    """Write one run's results, with the environment, as JSON for `doctests/pages/reliability.py`."""
+    document = {"kind": kind, "command": command, "scale": scale, **environment(), **results}
+    problems = [p for section in ("load", "faults") for entry in results.get(section, []) for p in entry["problems"]]
+    document["passed"] = not problems
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1) + "\n")

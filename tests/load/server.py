@@ -19,6 +19,10 @@ except plain HTTP requests to `STATS_PATH`, which it answers itself:
   RSS.
 * `GET /__load__/stop` asks uvicorn to shut down as on Ctrl-C, so the process
   exits 0 after its graceful shutdown, and stderr shows anything it logged.
+
+`--mutate KIND` breaks the app on purpose (drops, duplicates or swaps a
+message, or leaks a task), so that a test can show each check fails when it
+should.
 """
 
 from __future__ import annotations
@@ -68,10 +72,11 @@ class Watched:
 
     def __init__(self, module: Any) -> None:
         self.module = module
+        self.app = module.app
         self.server: uvicorn.Server | None = None
         self.running = 0  # WebSocket app calls that have started and not yet returned.
         self.calls = 0
-        self.errors: list[str] = []  # `repr` of every exception that escaped the app.
+        self.errors: list[dict[str, Any]] = []  # Every exception that escaped the app.
 
     def stats(self) -> dict[str, Any]:
         """What the tests compare before and after a round."""
@@ -106,13 +111,56 @@ class Watched:
         self.calls += websocket
         self.running += websocket
         try:
-            await self.module.app(scope, receive, send)
+            await self.app(scope, receive, send)
         except BaseException as error:
             # Counted, then re-raised so that uvicorn logs it as it would without the wrapper.
-            self.errors.append(repr(error))
+            self.errors.append({"repr": repr(error), "oserror": isinstance(error, OSError)})
             raise
         finally:
             self.running -= websocket
+
+
+MUTATIONS = ("drop", "duplicate", "swap", "leak-task", "raise")
+EVERY = 97  # A mutation touches every 97th message a connection sends.
+
+
+def mutate(app: Any, kind: str) -> Any:
+    """The app with a deliberate fault, to show that the checks catch one (tests only).
+
+    `drop`, `duplicate` and `swap` alter every `EVERY`-th message a connection
+    sends (swap: it goes out after the next one); `raise` raises instead of
+    sending it; `leak-task` starts a task per connection that never ends.
+    """
+    leaked: set[asyncio.Task[None]] = set()
+
+    async def mutated(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        count = 0
+        held: list[dict[str, Any]] = []
+
+        async def faulty_send(message: dict[str, Any]) -> None:
+            nonlocal count
+            if message["type"] != "websocket.send":
+                await send(message)
+                return
+            count += 1
+            if count % EVERY == 0 and kind == "raise":
+                raise RuntimeError("a deliberate fault")
+            if count % EVERY == 0 and kind in ("drop", "swap"):
+                held.append(message)
+                if kind == "drop":
+                    held.clear()
+                return
+            await send(message)
+            if count % EVERY == 0 and kind == "duplicate":
+                await send(message)
+            while held:
+                await send(held.pop())
+
+        if kind == "leak-task" and scope["type"] == "websocket":
+            leaked.add(asyncio.create_task(asyncio.sleep(3600)))
+        await app(scope, receive, faulty_send)
+
+    return mutated
 
 
 def main() -> None:
@@ -120,9 +168,12 @@ def main() -> None:
     parser.add_argument("app", help="an example in docs/examples, e.g. echo or chat")
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn's WebSocket backend")
     parser.add_argument("--fd", type=int, required=True, help="a listening TCP socket inherited from the parent")
+    parser.add_argument("--mutate", choices=MUTATIONS, help="break the app on purpose (to test the tests)")
     args = parser.parse_args()
     sys.path.insert(0, str(EXAMPLES))  # What `uvicorn --app-dir docs/examples` does.
     watched = Watched(importlib.import_module(args.app))
+    if args.mutate:
+        watched.app = mutate(watched.module.app, args.mutate)
     config = uvicorn.Config(watched, ws=args.ws, lifespan="off", log_level="warning", timeout_graceful_shutdown=5)
     watched.server = uvicorn.Server(config)
     watched.server.run(sockets=[socket.socket(fileno=args.fd)])

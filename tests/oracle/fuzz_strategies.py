@@ -176,7 +176,7 @@ modes = st.one_of(
     st.sampled_from(["text", "binary"]),
     st.sampled_from(["TEXT", "bytes", ""]),
     st.none(),
-    st.just("text"),  # DEVTMP
+    st.just(["text"]),
 )
 
 subprotocols = st.one_of(st.none(), st.sampled_from(["chat.v1", ""]), st.text(max_size=5))

@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 starlette = pytest.importorskip("starlette")
 from starlette import websockets as oracle  # noqa: E402
@@ -69,7 +69,7 @@ PROFILES = {
         suppress_health_check=[HealthCheck.too_slow],
     ),
     "fuzz": settings(
-        max_examples=20_000,
+        max_examples=10_000,
         stateful_step_count=100,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
@@ -220,6 +220,10 @@ def _unhashable_error(value: Any) -> str | None:
     return None
 
 
+def _hashable_type(message: Any) -> bool:
+    return _unhashable_error(message.get("type")) is None
+
+
 def check_unhashable_message_type(step: Step) -> bool:
     """0.29 raises `TypeError: unhashable type`; the reference raises its state's usual RuntimeError."""
     ref, orc = step.ref.error, step.orc.error
@@ -335,9 +339,11 @@ class Differential(RuleBasedStateMachine):
     def send(self, message: Any) -> None:
         self._step("send", lambda ws, _: ws.send(message), sent_message=message)
 
+    @precondition(lambda self: all(_hashable_type(message) for message in self.ref.inbox))
     @rule(incoming=st.lists(S.well_formed, min_size=2, max_size=2))
     def receive_twice_at_once(self, incoming: list[Any]) -> None:
         # Concurrent receives: each implementation must judge a message by the state it was awaited in.
+        # (Only with hashable types queued: the unhashable-message-type check reads one outcome per step.)
         self.push_all(incoming)
         self.ref.pauses = self.orc.pauses = 2
         self._step("receive_concurrently", lambda ws, _: receive_concurrently(ws))

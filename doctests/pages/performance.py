@@ -1,0 +1,135 @@
+"""Generate the figures of the Performance page from the benchmark results.
+
+`render()` reads `build/bench.json`, written by
+`python tests/benchmarks/run.py --out build/bench.json` (`make bench`), and
+returns Markdown: where and with what the run was measured, the per-message
+table (ns per round trip, ratios to Starlette 0.29 and to today's Starlette),
+the uvicorn echo figures and the wall-clock figures, each against its target.
+Every number comes from the file; only headings and targets are typed here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "build" / "bench.json"
+COMMAND = "python tests/benchmarks/run.py --out build/bench.json"
+
+# The targets of the benchmark issue. A ratio counts as met up to NOISE: the
+# batches of one run differ by more than that on a shared machine.
+NOISE = 1.05
+WALL_TARGETS = {"spec_check": ("The whole spec check", 5.0), "docs_build": ("A strict docs build", 10.0)}
+ENVIRONMENTS = {"starlette_029": "Starlette {version} (the seed's)", "starlette_today": "Starlette {version} (today's)"}
+EXCHANGES = {"text": "`send_text` + `receive_text`", "json": "`send_json` + `receive_json`"}
+
+
+def load() -> dict[str, Any]:
+    """The results file, or an error that names the command which writes it."""
+    if not RESULTS.exists():
+        raise FileNotFoundError(f"{RESULTS} is missing: run `make bench` (or `{COMMAND}`) before building the docs")
+    data: dict[str, Any] = json.loads(RESULTS.read_text())
+    return data
+
+
+def verdict(ratio: float) -> str:
+    return "met" if ratio <= NOISE else "**not met**"
+
+
+def heading(data: dict[str, Any]) -> list[str]:
+    machine = data["machine"]
+    versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
+    load_average = " / ".join(str(x) for x in machine["load_average_before"])
+    return [
+        f"Measured on {data['measured']} with `{data['command']}` on {machine['nproc']} CPUs "
+        f"({machine['cpu']}; {machine['platform']}; load average {load_average} when the run began), "
+        f"Python {machine['python']}, {versions}.",
+    ]
+
+
+def message_table(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "| Round trip | Compared with | Raw floor (ns) | `reference_impl` (ns) | Starlette (ns) "
+        "| Ratio, total | Ratio, overhead above the floor | Target: ratio ≤ 1.00 |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for kind, exchange in EXCHANGES.items():
+        for env, label in ENVIRONMENTS.items():
+            run = data["per_message"].get(env)
+            if run is None:
+                lines.append(f"| {exchange} | {env} | not measured (no `.venv-oracle`) | | | | | |")
+                continue
+            ns = run["ns"][kind]
+            ratio = run["ratios"][kind]["min"]
+            lines.append(
+                f"| {exchange} | {label.format(version=run['starlette'])} | {ns['raw']['min']:,.0f} "
+                f"| {ns['reference']['min']:,.0f} | {ns['starlette']['min']:,.0f} | {ratio['total']:.2f} "
+                f"| {ratio['overhead']:.2f} | {verdict(ratio['total'])} |"
+            )
+    some = next(iter(data["per_message"].values()))
+    lines += [
+        "",
+        f"Each figure is the fastest of {some['repeats']} batches of {some['batch']:,} round trips; the "
+        "implementations take turns batch by batch. The ratios compare figures from one process. "
+        f"A target counts as met up to {NOISE:.2f}, the noise between batches on a shared machine.",
+    ]
+    return lines
+
+
+def echo_table(data: dict[str, Any]) -> list[str]:
+    echo = data.get("echo")
+    if not echo:
+        return ["Not measured in this run (`--skip-echo`)."]
+    rates = echo["per_second"]
+    best, median = (rates["reference"][stat] / rates["starlette"][stat] for stat in ("best", "median"))
+    return [
+        "| Implementation | Round trips per second (best) | Median |",
+        "| --- | ---: | ---: |",
+        f"| `reference_impl` | {rates['reference']['best']:,.0f} | {rates['reference']['median']:,.0f} |",
+        f"| Starlette {echo['versions']['starlette']} | {rates['starlette']['best']:,.0f} "
+        f"| {rates['starlette']['median']:,.0f} |",
+        "",
+        f"Ratio `reference_impl` / Starlette, higher is better: {best:.2f} (best runs), {median:.2f} (medians). "
+        f"Each run is {echo['count']:,} sequential "
+        f"round trips on one connection, {echo['repeats']} runs each, taking turns; uvicorn "
+        f"{echo['versions']['uvicorn']} with the `{echo['backend']}` backend, websockets "
+        f"{echo['versions']['websockets']} as the client, all on loopback on the same machine.",
+    ]
+
+
+def wall_table(data: dict[str, Any]) -> list[str]:
+    figures = data.get("wall_clock")
+    if not figures:
+        return ["Not measured in this run (`--skip-wall`)."]
+    lines = ["| What | Command | Seconds | Target | Result |", "| --- | --- | ---: | ---: | --- |"]
+    for key, (label, target) in WALL_TARGETS.items():
+        figure = figures[key]
+        command = figure["command"]
+        if figure["status"]:
+            result = f"**failed** (exit {figure['status']}), so the time is not a valid figure"
+        else:
+            result = "met" if figure["seconds"] < target else "**not met**"
+        lines.append(f"| {label} | `{command}` | {figure['seconds']:.2f} | < {target:g} | {result} |")
+    return lines
+
+
+def render() -> str:
+    data = load()
+    parts = [
+        *heading(data),
+        "",
+        "### Per message, in memory",
+        "",
+        *message_table(data),
+        "",
+        "### Echo over uvicorn",
+        "",
+        *echo_table(data),
+        "",
+        "### Spec check and docs build",
+        "",
+        *wall_table(data),
+    ]
+    return "\n".join(parts) + "\n"

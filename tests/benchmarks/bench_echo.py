@@ -1,0 +1,140 @@
+"""uvicorn echo round trips per second: `docs/examples/echo.py` on `reference_impl` vs today's Starlette.
+
+Both servers run at once, each in a process of its own, under the same uvicorn
+and WebSocket backend on loopback; one `websockets` client in this process
+times sequential round trips (send a text message, await its echo) against
+each in turn, round-robin, so that drift hits both alike. The Starlette server
+runs a temporary copy of `echo.py` whose only change is the import line.
+
+Every server is started on a socket this process bound to port 0 and passed
+down, and is stopped (and waited for) before `measure` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+ECHO = ROOT / "docs" / "examples" / "echo.py"
+REFERENCE_IMPORT = "from reference_impl import WebSocket"
+STARLETTE_IMPORT = "from starlette.websockets import WebSocket"
+BACKEND = "websockets-sansio"
+
+SERVE = """
+import socket, sys, uvicorn
+sys.path.insert(0, sys.argv[1])
+from echo import app
+sock = socket.socket(fileno=int(sys.argv[2]))
+config = uvicorn.Config(app, ws=sys.argv[3], lifespan="off", log_level="warning")
+uvicorn.Server(config).run(sockets=[sock])
+"""
+
+
+@contextlib.contextmanager
+def serve(app_dir: Path) -> Iterator[int]:
+    """Serve `app_dir/echo.py` in a subprocess; yield its port; stop it on exit."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    fd = listener.fileno()
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(app_dir), str(fd), BACKEND],
+        pass_fds=[fd],
+        cwd=ROOT,
+    )
+    listener.close()  # the child holds its own copy
+    try:
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def round_trips(port: int, count: int) -> float:
+    """Seconds for `count` sequential echo round trips on one connection."""
+    from websockets.asyncio.client import connect
+
+    async with connect(f"ws://127.0.0.1:{port}/", open_timeout=10) as websocket:
+        await websocket.send("warm-up")
+        await websocket.recv()
+        started = time.perf_counter()
+        for _ in range(count):
+            await websocket.send("hello")
+            await websocket.recv()
+        return time.perf_counter() - started
+
+
+async def wait_until_up(port: int, deadline: float) -> None:
+    while True:
+        try:
+            await round_trips(port, 1)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+def measure(count: int = 2_000, repeats: int = 5, time_limit: float = 120.0) -> dict[str, Any]:
+    """Round trips per second for each implementation: best and median of `repeats` runs of `count`."""
+    source = ECHO.read_text()
+    assert REFERENCE_IMPORT in source, f"{ECHO} no longer imports {REFERENCE_IMPORT!r}"
+    with tempfile.TemporaryDirectory() as tmp:
+        reference_dir, starlette_dir = Path(tmp, "reference"), Path(tmp, "starlette")
+        reference_dir.mkdir()
+        starlette_dir.mkdir()
+        (reference_dir / "echo.py").write_text(source)
+        (starlette_dir / "echo.py").write_text(source.replace(REFERENCE_IMPORT, STARLETTE_IMPORT))
+        with serve(reference_dir) as reference_port, serve(starlette_dir) as starlette_port:
+            ports = {"reference": reference_port, "starlette": starlette_port}
+
+            async def run() -> dict[str, list[float]]:
+                deadline = time.monotonic() + time_limit
+                for port in ports.values():
+                    await wait_until_up(port, time.monotonic() + 15)
+                rates: dict[str, list[float]] = {name: [] for name in ports}
+                for _ in range(repeats):
+                    for name, port in ports.items():
+                        seconds = await asyncio.wait_for(round_trips(port, count), deadline - time.monotonic())
+                        rates[name].append(count / seconds)
+                return rates
+
+            rates = asyncio.run(run())
+    import starlette
+    import uvicorn
+    import websockets
+
+    return {
+        "count": count,
+        "repeats": repeats,
+        "backend": BACKEND,
+        "versions": {
+            "uvicorn": uvicorn.__version__,
+            "websockets": websockets.__version__,
+            "starlette": starlette.__version__,
+        },
+        "per_second": {
+            name: {"best": max(values), "median": statistics.median(values)} for name, values in rates.items()
+        },
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(measure(), indent=2))

@@ -1,0 +1,176 @@
+"""Run every benchmark and write the figures to a JSON file (`make bench`).
+
+    .venv/bin/python tests/benchmarks/run.py --out build/bench.json
+
+Each figure is measured in this one run, side by side with what it is
+compared with, and reported as a ratio; absolute times only describe this
+machine on this day. The parts:
+
+* **Per message** (`bench_messages.py`): `send_text`+`receive_text` and
+  `send_json`+`receive_json` round trips over in-memory callables for the raw
+  callables (the floor), `reference_impl` and Starlette. Today's Starlette is
+  measured in this process; Starlette 0.29 in a subprocess in `.venv-oracle`,
+  which measures its own floor and `reference_impl` again, so that every ratio
+  compares figures from one process.
+* **Echo** (`bench_echo.py`): uvicorn echo round trips per second,
+  `reference_impl` vs today's Starlette.
+* **Wall clock**: the whole spec check (`python -m doctests`) and a strict
+  docs build (`mkdocs build --strict` into a temporary directory).
+
+The file is written once the per-message figures exist, and again at the end,
+because the docs build renders the Performance page from this very file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))  # run as a script: its siblings are plain modules
+
+import bench_echo
+import bench_messages
+
+ROOT = Path(__file__).resolve().parents[2]
+ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
+MKDOCS = ROOT / ".venv" / "bin" / "mkdocs"
+
+
+def machine() -> dict[str, Any]:
+    """The CPU count, CPU model and platform the figures were measured on."""
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def versions() -> dict[str, str]:
+    names = {"reference_impl": "asgi-websockets-reference", "starlette": "starlette", "uvicorn": "uvicorn"}
+    names |= {"websockets": "websockets", "mkdocs": "mkdocs", "mkdocs-material": "mkdocs-material"}
+    return {label: metadata.version(dist) for label, dist in names.items()}
+
+
+def ratios(ns: dict[str, dict[str, float]], stat: str) -> dict[str, float]:
+    """Reference vs Starlette: total time per round trip, and overhead above the raw floor."""
+    raw, reference, starlette = (ns[impl][stat] for impl in ("raw", "reference", "starlette"))
+    return {
+        "total": reference / starlette,
+        "overhead": (reference - raw) / (starlette - raw),
+    }
+
+
+def per_message(batch: int, repeats: int) -> dict[str, Any]:
+    """Per-message figures from this process (today's Starlette) and from the oracle env (Starlette 0.29)."""
+    runs = {"starlette_today": bench_messages.measure(["raw", "reference", "starlette"], batch, repeats)}
+    if ORACLE_PYTHON.exists():
+        command = [str(ORACLE_PYTHON), str(Path(__file__).with_name("bench_messages.py"))]
+        command += ["--batch", str(batch), "--repeats", str(repeats)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, timeout=600)
+        runs["starlette_029"] = json.loads(done.stdout)
+    for run in runs.values():
+        run["ratios"] = {
+            kind: {stat: ratios(run["ns"][kind], stat) for stat in ("min", "median")} for kind in ("text", "json")
+        }
+    return runs
+
+
+def wall_clock(command: list[str], repeats: int = 2, placeholder: str = "") -> dict[str, Any]:
+    """Seconds for `command` (best of `repeats`), with its exit status and the tail of its output if it failed."""
+    times, status, tail = [], 0, ""
+    for _ in range(repeats):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+        times.append(time.perf_counter() - started)
+        status = done.returncode
+        if status:
+            tail = (done.stdout + done.stderr)[-2000:]
+            break
+    shown = " ".join(command).replace(str(ROOT) + "/", "")
+    if placeholder:
+        shown = shown.replace(placeholder, "<tmp>")
+    return {"command": shown, "seconds": min(times), "runs": times, "status": status, "tail": tail}
+
+
+def write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def report(data: dict[str, Any]) -> None:
+    """Print the figures as a table."""
+    print(f"machine: {data['machine']['nproc']} CPUs, {data['machine']['cpu']}, Python {data['machine']['python']}")
+    for env, run in data["per_message"].items():
+        print(f"\n[{env}: Starlette {run['starlette']}] ns per round trip, min (median) of {run['repeats']} batches")
+        for kind in ("text", "json"):
+            cells = [f"{impl} {v['min']:.0f} ({v['median']:.0f})" for impl, v in run["ns"][kind].items()]
+            ratio = run["ratios"][kind]["min"]
+            print(
+                f"  {kind:5}: " + ", ".join(cells) + f" | reference/starlette total {ratio['total']:.2f}, "
+                f"overhead {ratio['overhead']:.2f}"
+            )
+    echo = data.get("echo")
+    if echo and "per_second" in echo:
+        ps = echo["per_second"]
+        print(
+            f"\necho (uvicorn, {echo['backend']}): reference {ps['reference']['best']:.0f}/s, "
+            f"starlette {ps['starlette']['best']:.0f}/s, ratio {ps['reference']['best'] / ps['starlette']['best']:.2f}"
+        )
+    for name, figure in data.get("wall_clock", {}).items():
+        print(f"{name}: {figure['seconds']:.2f} s (exit {figure['status']}) `{figure['command']}`")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the benchmarks and write their figures as JSON.")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
+    parser.add_argument("--quick", action="store_true", help="fewer, smaller batches (for a smoke run)")
+    parser.add_argument("--skip-echo", action="store_true")
+    parser.add_argument("--skip-wall", action="store_true")
+    args = parser.parse_args()
+    batch, repeats = (5_000, 5) if args.quick else (20_000, 9)
+    started = time.perf_counter()
+    data: dict[str, Any] = {
+        "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python tests/benchmarks/run.py" + (" --quick" if args.quick else ""),
+        "machine": machine(),
+        "versions": versions(),
+        "per_message": per_message(batch, repeats),
+    }
+    write(args.out, data)  # the docs build below renders the Performance page from it
+    if not args.skip_echo:
+        data["echo"] = bench_echo.measure(*((500, 3) if args.quick else (2_000, 5)))
+        write(args.out, data)
+    if not args.skip_wall:
+        with tempfile.TemporaryDirectory() as site:
+            data["wall_clock"] = {
+                "spec_check": wall_clock([str(ROOT / ".venv" / "bin" / "python"), "-m", "doctests"]),
+                "docs_build": wall_clock([str(MKDOCS), "build", "--strict", "--quiet", "-d", site], placeholder=site),
+            }
+    data["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    data["seconds"] = round(time.perf_counter() - started, 1)
+    write(args.out, data)
+    report(data)
+    print(f"\nwrote {args.out} in {data['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
