@@ -19,7 +19,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 # Material's end-of-life banner cannot be turned off from mkdocs.yml.
 export NO_MKDOCS_2_WARNING := 1
-.PHONY: help env test lint typecheck unit oracle docs doctest serve lock clean
+.PHONY: help env test lint typecheck unit oracle docs doctest spec spec-oracle compat serve lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -43,7 +43,7 @@ $(ORACLE)/.installed: requirements/oracle.txt pyproject.toml
 
 env: $(VENV)/.installed $(ORACLE)/.installed  ## Create or refresh both environments
 
-test: env lint typecheck docs doctest unit oracle  ## Everything CI runs
+test: env lint typecheck spec-oracle docs doctest unit oracle  ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: $(VENV)/.installed  ## ruff check and format check
@@ -65,7 +65,24 @@ oracle: $(ORACLE)/.installed  ## Differential test against Starlette 0.29.0
 build/servers.json: $(VENV)/.installed tests/servers/probe.py
 	$(PY) tests/servers/probe.py --out $@
 
-docs: $(VENV)/.installed build/servers.json  ## Build the site strictly into site/
+# The spec check (issue 4): the docs examples run against an implementation.
+# `make spec IMPL=package.module` checks any importable implementation.
+IMPL ?= reference_impl.websockets
+SPEC_FLAGS ?= --exclude-tag reference-only
+spec: $(VENV)/.installed  ## Check IMPL=package.module against every docs example
+	$(PY) -m doctests --impl $(IMPL) $(SPEC_FLAGS)
+
+# Starlette 0.29.0, the seed's own implementation, must pass every seed-spec example.
+spec-oracle: $(ORACLE)/.installed  ## Starlette 0.29.0 passes every seed-spec example
+	$(ORACLE_PY) -m doctests --impl starlette.websockets --require-tag seed --quiet --report build/compat-starlette-0.29.json
+
+# Today's Starlette and FastAPI diverge from the seed: their reports feed the
+# generated Compatibility page, so they are remade before every site build.
+compat: $(VENV)/.installed  ## Run today's Starlette and FastAPI through the docs examples
+	$(PY) -m doctests --impl starlette.websockets --quiet --exit-zero --report build/compat-starlette.json
+	$(PY) -m doctests --impl fastapi.websockets --quiet --exit-zero --report build/compat-fastapi.json
+
+docs: $(VENV)/.installed build/servers.json compat  ## Build the site strictly into site/
 	$(VENV)/bin/mkdocs build --strict --quiet
 
 doctest: docs  ## Run every docs and docstring example; check what they cover

@@ -28,6 +28,7 @@ imported or lacks a name).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -76,7 +77,12 @@ def selected(outcome: Outcome, args: argparse.Namespace) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Coverage must start before reference_impl is first imported, so its module-level lines count.
-    cov = measure.start_code_coverage() if args.impl.split(".")[0] == "reference_impl" else None
+    cov = None
+    if args.impl.split(".")[0] == "reference_impl":
+        if importlib.util.find_spec("coverage") is None:
+            print("coverage checks skipped: the `coverage` package is not installed")
+        else:
+            cov = measure.start_code_coverage()
     try:
         implementation = load(args.impl)
     except ImplementationError as error:
@@ -139,13 +145,12 @@ def run_files(files: list[Path], runner: Runner, args: argparse.Namespace) -> li
                 counts[outcome.status] += 1
                 if outcome.status == "failed":
                     where, _, rest = outcome.message.rstrip().partition("\n")
-                    tags = ", ".join(outcome.snippet.effective_tags)
-                    print(f"FAILED {where} [{tags}]\n{rest}\n", flush=True)
+                    print(f"FAILED {where} [{', '.join(outcome.snippet.effective_tags)}]\n{rest}\n", flush=True)
     if not args.quiet:
-        tags = tag_counts(outcomes, args)
-        width = max(map(len, [*pages, *tags])) + 2
+        by_tag = tag_counts(outcomes, args)
+        width = max(map(len, [*pages, *by_tag])) + 2
         print_table("page", pages, width)
-        print_table("tag", tags, width)
+        print_table("tag", by_tag, width)
     return outcomes
 
 
@@ -207,6 +212,8 @@ def report_coverage(
         print(f"names in rendered reference {len(public) - len(unrendered)}/{len(public)}")
         if unrendered:
             failures.append(f"public names missing from {relative(site)}/reference: " + ", ".join(unrendered))
+    elif importlib.util.find_spec("mkdocs") is None:
+        print(f"names in rendered reference ?/{len(public)} (skipped: no site, and no mkdocs to build it)")
     else:
         print(f"names in rendered reference ?/{len(public)}")
         failures.append(f"{relative(site)}/reference/ does not exist: build the site first (make docs)")

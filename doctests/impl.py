@@ -64,6 +64,7 @@ class Implementation:
     module: str
     objects: dict[str, Any] = field(default_factory=dict)
     replaced: dict[int, Any] = field(default_factory=dict)
+    _cache: dict[str, ModuleType] | None = field(default=None, repr=False)
 
     @property
     def is_reference(self) -> bool:
@@ -100,7 +101,7 @@ class Implementation:
         namespace = dict(vars(builtins))
         if self.is_reference:
             return namespace
-        stand_ins = {name: self._stand_in(name) for name in SWAPPED_MODULES}
+        stand_ins = self._stand_ins()
         real_import = builtins.__import__
 
         def swapping_import(
@@ -120,18 +121,21 @@ class Implementation:
         namespace["__import__"] = swapping_import
         return namespace
 
-    def _stand_in(self, name: str) -> ModuleType:
-        """A module that answers the swapped names with the implementation's objects, the rest from `name`."""
-        real = importlib.import_module(name)
-        stand_in = ModuleType(name, real.__doc__)
-        stand_in.__dict__.update(vars(real))
-        for attribute, value in vars(real).items():
-            if id(value) in self.replaced:
-                setattr(stand_in, attribute, self.replaced[id(value)])
-            elif isinstance(value, ModuleType) and value.__name__ in SWAPPED_MODULES and value.__name__ != name:
-                # `reference_impl.websockets` reached through the package.
-                setattr(stand_in, attribute, self._stand_in(value.__name__))
-        return stand_in
+    def _stand_ins(self) -> dict[str, ModuleType]:
+        """Module name -> a module answering the swapped names with the implementation's objects, the rest as is.
+
+        Made once per run; the stand-ins refer to each other, so `reference_impl.websockets`
+        reached through the package is the same stand-in an import of it gives.
+        """
+        if self._cache is None:
+            reals = {name: importlib.import_module(name) for name in SWAPPED_MODULES}
+            self._cache = {name: ModuleType(name, real.__doc__) for name, real in reals.items()}
+            for name, real in reals.items():
+                for attribute, value in vars(real).items():
+                    if isinstance(value, ModuleType) and value.__name__ in self._cache:
+                        value = self._cache[value.__name__]
+                    setattr(self._cache[name], attribute, self.replaced.get(id(value), value))
+        return self._cache
 
     def globals_for(self, namespace: dict[str, Any]) -> dict[str, Any]:
         """A docstring's namespace: its module's globals, swapped objects replaced, imports swapping."""

@@ -232,8 +232,8 @@ class Runner:
         if snippet.kind == "script":
             if error is None:
                 return None
-            raised = format_traceback(error, snippet.path)
-            return Failure("script raised", raised, "no exception", exception_only(error) + exception_details(error))
+            trace = format_traceback(error, snippet.path)
+            return Failure("script raised", trace, "no exception", exception_only(error) + exception_details(error))
         return self.compare(snippet, got, error)
 
     def compare(self, snippet: Snippet, got: str, error: BaseException | None) -> Failure | None:

@@ -15,5 +15,6 @@ while mkdocs builds. An unknown NAME fails the build. `render()` must compute
 its content by running code (the table, real calls, real runs), never return
 text typed by hand, and must not touch the network.
 
-Written so far: `state_diagram`, `transitions_table`, `matrix`, `differences`.
+Each module in this folder is one such part; `compatibility` reads the
+spec check's reports (`make compat`), `spec_demo` runs the spec check.
 """

@@ -209,7 +209,7 @@ def link(file: str, line: int) -> str:
 
 
 def pre(text: str | None) -> str:
-    shown = (text or "").rstrip("\n") or "(nothing)"
+    shown = (text or "").rstrip("\n") or "(no output, no exception)"
     # Wrapped, so that two long error lines side by side stay readable.
     return f'<pre><code style="white-space: pre-wrap; overflow-wrap: anywhere">{html.escape(shown)}</code></pre>'
 
@@ -302,13 +302,13 @@ def divergence(key: tuple[str, int], records: list[dict[str, Any] | None]) -> st
     )
     tags = ", ".join(f"`{tag}`" for tag in first["tags"])
     head = f"### {file}:{line} {{#{anchor(file, line)}}}\n\n{link(file, line)} · tags {tags}\n\n"
-    source = "```python\n" + first["source"].rstrip("\n") + "\n```\n\n"
-    columns = [("Reference (the page)", first["expected"])]
+    source = "```python\n" + str(first["source"]).rstrip("\n") + "\n```\n\n"
+    columns: list[tuple[str, str | None]] = [("Reference (the page)", first["expected"])]
     seen: list[str | None] = []
     for run, record in zip(RUNS, records, strict=True):
         got = record["got"] if record else None
         if record is None:
-            columns.append((run.label, "(passes)"))
+            columns.append((run.label, "(passes in this run)"))
         elif got in seen:
             columns[-1] = (f"{columns[-1][0]} and {run.label}", columns[-1][1])
         else:

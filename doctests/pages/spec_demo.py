@@ -31,7 +31,7 @@ def run() -> tuple[str, int, dict[str, object]]:
         if done.returncode not in (0, 1) or not report.exists():
             raise RuntimeError(f"python -m doctests {' '.join(ARGS)} failed:\n{done.stdout}{done.stderr}")
         examples = json.loads(report.read_text(encoding="utf-8"))["examples"]
-    failing = next((example for example in examples if example["status"] == "failed"), {})
+    failing: dict[str, object] = next((example for example in examples if example["status"] == "failed"), {})
     return done.stdout, done.returncode, failing
 
 

@@ -164,10 +164,11 @@ def http_visits(browser: Browser, base_url: str, pages: list[str]) -> dict[str, 
 
 @pytest.fixture(scope="session")
 def desktop(browser: Browser, base_url: str) -> Iterator[Visitor]:
-    """A desktop-sized tab on the local server that may use the clipboard."""
+    """A desktop-sized tab on the local server that may use the clipboard; it never loads the search index."""
     visitor = Visitor(
         browser,
         origin_of(base_url),
+        skip_search=True,
         viewport={"width": 1280, "height": 800},
         permissions=["clipboard-read", "clipboard-write"],
     )

@@ -9,6 +9,7 @@ nothing else.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -37,6 +38,20 @@ def is_session(text: str) -> bool:
 def session_code(text: str) -> list[str]:
     """The code a reader types in a session: prompt lines with the prompt removed."""
     return [PROMPT.sub("", line, count=1) for line in text.splitlines() if PROMPT.match(line)]
+
+
+def is_example(text: str) -> bool:
+    """Whether a block does something: it has a statement other than an import.
+
+    Reference pages open with the line that imports the class; that line is
+    how to get the name, not an example of using it.
+    """
+    code = "\n".join(session_code(text)) if is_session(text) else text
+    try:
+        tree = compile(code, "<example>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except SyntaxError:
+        return True  # broken code is not skipped: running it will say what is wrong
+    return any(not isinstance(node, ast.Import | ast.ImportFrom) for node in tree.body)
 
 
 def session_output(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from .builtsite import PLACEHOLDER, built_page, html_pages
 from .examples import (
     expected_copy,
     first_difference,
+    is_example,
     is_session,
     make_sandbox,
     output_matches,
@@ -142,17 +143,19 @@ def test_first_reference_example_runs_as_copied(
 ) -> None:
     """The first example of each reference page, copied with the button, runs alone in a fresh interpreter.
 
-    A script runs with `python example.py`; a session is pasted into
-    `python -m asyncio` and must print what the page shows.
+    The first example is the first Python block that does more than import
+    (see `examples.is_example`). A script runs with `python example.py`; a
+    session is pasted into `python -m asyncio` and must print what the page
+    shows.
     """
     page = built_page(site_dir, f"reference/{stem}")
     assert page, f"docs/reference/{stem}.md was not built"
     desktop.visit(page, base_url + page, wait_for_search=False, settle_ms=0)
-    blocks = example_blocks(desktop.page)
+    example = next((block for block in example_blocks(desktop.page) if is_example(block.text)), None)
     placeholder = PLACEHOLDER in desktop.page.inner_text("article")
-    assert blocks, f"{page} shows no Python example" + (" (the page is still a placeholder)" if placeholder else "")
-    text = blocks[0].text
-    code = blocks[0].copy(desktop.page)
+    assert example, f"{page} shows no Python example" + (" (the page is still a placeholder)" if placeholder else "")
+    text = example.text
+    code = example.copy(desktop.page)
     if is_session(text):
         run = run_session(code, sandbox_lib, tmp_path)
         assert not session_failed(run), f"{page}: the first example fails when pasted:\n{code}\n{run.describe()}"

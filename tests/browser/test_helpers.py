@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page
 from .builtsite import built_page, check_links
 from .examples import (
     expected_copy,
+    is_example,
     output_matches,
     repl_output,
     run_session,
@@ -34,6 +35,14 @@ def test_session_code_and_output_are_told_apart() -> None:
     assert expected_copy(SESSION) == ["for n in range(2):", "    print(n)", '{"a": 1}']
     assert session_output(SESSION) == ["0", "1", "{'a': 1}"]
     assert expected_copy("import x\n\nx.y()\n") == ["import x", "x.y()"]
+
+
+def test_import_lines_are_not_examples() -> None:
+    """A block of imports only is not an example; anything more is, even with top-level await."""
+    assert not is_example("from reference_impl import WebSocket\nimport json")
+    assert not is_example(">>> from reference_impl import WebSocket")
+    assert is_example(">>> import asyncio\n>>> await asyncio.sleep(0)")
+    assert is_example("x = 1")
 
 
 def test_repl_output_drops_the_prompts() -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error, Page
+from playwright.sync_api import Browser, Error, Page
 
 from reference_impl.websockets import WebSocket
 
 from .builtsite import built_page, url_paths
-from .visit import Visitor
+from .visit import Visitor, origin_of
 
 # The reference page of each class whose methods WebSocket has; an inherited
 # method's entry may sit on its own class's page or on WebSocket's.
@@ -57,12 +58,16 @@ def test_the_api_has_methods_to_search_for() -> None:
 
 
 @pytest.fixture(scope="module")
-def search_page(desktop: Visitor, base_url: str) -> Page:
-    """The home page with its search index loaded."""
-    home = desktop.visit("index.html", base_url, wait_for_search=True)
-    if not home.search_ready:
-        pytest.fail("search never became ready on the home page")
-    return desktop.page
+def search_page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A desktop tab on the home page with its search index loaded."""
+    visitor = Visitor(browser, origin_of(base_url), viewport={"width": 1280, "height": 800})
+    try:
+        home = visitor.visit("index.html", base_url, wait_for_search=True)
+        if not home.search_ready:
+            pytest.fail("search never became ready on the home page")
+        yield visitor.page
+    finally:
+        visitor.close()
 
 
 @pytest.mark.parametrize(("name", "owner"), METHODS, ids=[name for name, _ in METHODS])

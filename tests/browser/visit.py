@@ -67,15 +67,19 @@ def is_local(url: str, origin: str) -> bool:
 class Visitor:
     """One tab that visits pages of one origin, blocking and recording requests to any other host."""
 
-    def __init__(self, browser: Browser, origin: str, **context_options: Any) -> None:
+    def __init__(self, browser: Browser, origin: str, *, skip_search: bool = False, **context_options: Any) -> None:
         """Open the tab.
 
         Args:
             browser: The shared browser.
             origin: `scheme://host:port` of the local server, or "file://".
+            skip_search: Do not load the search index. Building it costs the
+                worker CPU on every page, which tests that never search
+                need not pay.
             **context_options: For `Browser.new_context` (viewport, permissions ...).
         """
         self.origin = origin
+        self.skip_search = skip_search
         self.current = Visit(page="", url="")
         self._responses: list[Response] = []
         self.context = browser.new_context(**context_options)
@@ -125,7 +129,9 @@ class Visitor:
         self.context.close()
 
     def _route(self, route: Route) -> None:
-        if is_local(route.request.url, self.origin):
+        if self.skip_search and "/search/search_index." in route.request.url:
+            route.abort("blockedbyclient")
+        elif is_local(route.request.url, self.origin):
             route.continue_()
         else:
             # Block it, so a page that needs the internet fails here as it would offline.

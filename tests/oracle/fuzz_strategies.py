@@ -21,8 +21,11 @@ HUGE = 1 << 20  # the largest payload: big enough to matter, small enough to kee
 DEEP = 10_000  # JSON nesting far past the recursion limit (1000), on either side of the comparison
 
 # JSON values: what `send_json` can encode and `receive_json` decodes.
+# Strings that JSON escapes: non-ASCII, a line separator, an astral character, quotes.
+tricky_text = st.sampled_from(["Zürich", "日本語", "\u2028", "😀", '"quoted"\n', "\x00"])
+
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | tricky_text,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
@@ -156,7 +159,18 @@ openings = st.sampled_from(["accepted", "connect queued", "accepted", "nothing"]
 messages = st.one_of(well_formed, well_formed, well_formed, malformed)
 
 # What the peer sends just before a receive-side call: often a frame, sometimes anything.
-incoming = st.one_of(st.just([]), st.lists(frames, min_size=1, max_size=3), st.lists(messages, min_size=1, max_size=2))
+incoming = st.one_of(
+    st.just([]),
+    st.lists(frames, min_size=1, max_size=3),
+    st.lists(messages, min_size=1, max_size=2),
+    # A whole conversation: a few frames, then the client leaves (what ends an iter_*).
+    st.builds(
+        lambda batch, code, reason: [*batch, {"type": "websocket.disconnect", "code": code, "reason": reason}],
+        st.lists(frames, max_size=3),
+        close_codes,
+        reasons,
+    ),
+)
 
 # What the application hands to raw `send`: right and wrong types, with and without fields.
 app_messages = st.one_of(

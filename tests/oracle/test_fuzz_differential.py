@@ -61,7 +61,7 @@ S = _load_strategies()
 
 PROFILES = {
     "ci": settings(
-        max_examples=1_000,
+        max_examples=700,
         stateful_step_count=50,
         deadline=None,
         derandomize=True,
