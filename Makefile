@@ -79,8 +79,12 @@ spec-oracle: $(ORACLE)/.installed  ## Starlette 0.29.0 passes every seed-spec ex
 # Today's Starlette and FastAPI diverge from the seed: their reports feed the
 # generated Compatibility page, so they are remade before every site build.
 compat: $(VENV)/.installed  ## Run today's Starlette and FastAPI through the docs examples
-	$(PY) -m doctests --impl starlette.websockets --quiet --exit-zero --report build/compat-starlette.json
-	$(PY) -m doctests --impl fastapi.websockets --quiet --exit-zero --report build/compat-fastapi.json
+	@mkdir -p build
+	@for impl in starlette fastapi; do \
+		$(PY) -m doctests --impl $$impl.websockets --quiet --exit-zero --report build/compat-$$impl.json \
+			> build/compat-$$impl.log 2>&1 || { cat build/compat-$$impl.log; exit 1; }; \
+		echo "compat: $$impl.websockets $$(tail -n 1 build/compat-$$impl.log | sed 's/ passed, / agree, /; s/ failed/ diverge (see the Compatibility page)/')"; \
+	done
 
 docs: $(VENV)/.installed build/servers.json compat  ## Build the site strictly into site/
 	$(VENV)/bin/mkdocs build --strict --quiet
