@@ -19,7 +19,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 # Material's end-of-life banner cannot be turned off from mkdocs.yml.
 export NO_MKDOCS_2_WARNING := 1
-.PHONY: help env test lint typecheck unit oracle docs doctest spec spec-oracle compat serve lock clean
+.PHONY: help env test lint typecheck unit browser oracle docs doctest spec spec-oracle compat serve lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -43,7 +43,7 @@ $(ORACLE)/.installed: requirements/oracle.txt pyproject.toml
 
 env: $(VENV)/.installed $(ORACLE)/.installed  ## Create or refresh both environments
 
-test: env lint typecheck spec-oracle docs doctest unit oracle  ## Everything CI runs
+test: env lint typecheck spec-oracle docs doctest unit browser oracle  ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: $(VENV)/.installed  ## ruff check and format check
@@ -54,8 +54,11 @@ typecheck: $(VENV)/.installed  ## mypy --strict over reference_impl
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.installed  ## Unit tests with the 100 % line and branch coverage gate
-	$(PY) -m pytest tests --ignore=tests/oracle -p no:cacheprovider \
+	$(PY) -m pytest tests --ignore=tests/oracle --ignore=tests/browser -p no:cacheprovider \
 		--cov=reference_impl --cov-branch --cov-report=term-missing --cov-fail-under=100
+
+browser: docs  ## Browser tests of the built site (headless Chromium; skipped without it)
+	BROWSER_TESTS_SITE_DIR=site $(PY) -m pytest tests/browser -p no:cacheprovider
 
 oracle: $(ORACLE)/.installed  ## Differential test against Starlette 0.29.0
 	$(ORACLE_PY) -m pytest tests/oracle -p no:cacheprovider

@@ -78,6 +78,26 @@ def message_table(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def profile_table(data: dict[str, Any]) -> list[str]:
+    found = data.get("profile")
+    if not found:
+        return ["Not profiled in this run."]
+    lines = [
+        f"`reference_impl`, one `{found['round_trip']}` round trip, under {found['tool']}: the functions with the "
+        "most time of their own. The profiler's cost per call inflates small functions, so read the shares as "
+        "where the calls are.",
+        "",
+        "| Function | Calls per round trip | Own time | Including callees |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for row in found["top"]:
+        lines.append(
+            f"| `{row['function']}` | {row['calls_per_round_trip']:g} | {row['own_share']:.0%} "
+            f"| {row['cumulative_share']:.0%} |"
+        )
+    return lines
+
+
 def echo_table(data: dict[str, Any]) -> list[str]:
     echo = data.get("echo")
     if not echo:
@@ -123,6 +143,10 @@ def render() -> str:
         "### Per message, in memory",
         "",
         *message_table(data),
+        "",
+        "### Where the time goes",
+        "",
+        *profile_table(data),
         "",
         "### Echo over uvicorn",
         "",

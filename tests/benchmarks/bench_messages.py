@@ -151,6 +151,37 @@ def measure(impls: list[str], n: int = 20_000, repeats: int = 9) -> dict[str, An
     }
 
 
+def profile(module_name: str = "reference_impl.websockets", n: int = 50_000, top: int = 10) -> list[dict[str, Any]]:
+    """Where a text round trip's time goes under cProfile: the functions with the most own time.
+
+    cProfile's own cost inflates every call alike, so the shares say where the
+    calls are, not how long each would take unprofiled.
+    """
+    import cProfile
+    import pstats
+
+    batch = (raw_batches() if module_name == "raw" else wrapper_batches(module_name))["text"]
+    profiler = cProfile.Profile()
+    profiler.runcall(drive, batch(n))
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values())
+    rows = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in stats.items():
+        if filename == __file__:
+            continue  # the harness: its loop and fake callables are the floor, not the wrapper
+        where = filename.rsplit("/", 2)
+        rows.append(
+            {
+                "function": f"{'/'.join(where[-2:])}:{line}({function})" if line else function,
+                "calls_per_round_trip": calls / n,
+                "own_share": own / total,
+                "cumulative_share": cumulative / total,
+            }
+        )
+    rows.sort(key=lambda row: row["own_share"], reverse=True)
+    return rows[:top]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--impls", default="raw,reference,starlette")

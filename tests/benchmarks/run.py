@@ -154,6 +154,7 @@ def main() -> None:
         "machine": machine(),
         "versions": versions(),
         "per_message": per_message(batch, repeats),
+        "profile": {"tool": "cProfile", "round_trip": "send_text + receive_text", "top": bench_messages.profile()},
     }
     write(args.out, data)  # the docs build below renders the Performance page from it
     if not args.skip_echo:

@@ -76,6 +76,8 @@ PROFILES = {
     ),
 }
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+if PROFILE not in PROFILES:
+    raise ValueError(f"HYPOTHESIS_PROFILE={PROFILE!r}: this test knows only {sorted(PROFILES)}")
 
 
 class PeerSilent(Exception):
