@@ -69,9 +69,10 @@ PROFILES = {
         suppress_health_check=[HealthCheck.too_slow],
     ),
     "fuzz": settings(
-        max_examples=10_000,
+        max_examples=5_000,
         stateful_step_count=100,
         deadline=None,
+        print_blob=True,  # a failure prints the @reproduce_failure line that replays it
         suppress_health_check=[HealthCheck.too_slow],
     ),
 }
