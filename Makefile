@@ -19,7 +19,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 # Material's end-of-life banner cannot be turned off from mkdocs.yml.
 export NO_MKDOCS_2_WARNING := 1
-.PHONY: help env test lint typecheck unit browser oracle docs doctest spec spec-oracle compat serve lock clean
+.PHONY: help env test lint typecheck unit browser oracle fuzz bench docs doctest spec spec-oracle compat serve lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -63,6 +63,9 @@ browser: docs  ## Browser tests of the built site (headless Chromium; skipped wi
 oracle: $(ORACLE)/.installed  ## Differential test against Starlette 0.29.0
 	$(ORACLE_PY) -m pytest tests/oracle -p no:cacheprovider
 
+fuzz: $(ORACLE)/.installed  ## Differential fuzzing against Starlette 0.29, many more examples
+	HYPOTHESIS_PROFILE=fuzz $(ORACLE_PY) -m pytest tests/oracle/test_fuzz_differential.py -p no:cacheprovider --timeout=0
+
 # Generated pages read measurements made by running code; each is remade
 # when the code it measures changes.
 build/servers.json: $(VENV)/.installed tests/servers/probe.py
@@ -89,7 +92,15 @@ compat: $(VENV)/.installed  ## Run today's Starlette and FastAPI through the doc
 		echo "compat: $$impl.websockets $$(tail -n 1 build/compat-$$impl.log | sed 's/ passed, / agree, /; s/ failed/ diverge (see the Compatibility page)/')"; \
 	done
 
-docs: $(VENV)/.installed build/servers.json compat  ## Build the site strictly into site/
+# A quick benchmark run feeds the Performance page on a fresh clone;
+# `make bench` remakes it with the full run.
+build/bench.json: | $(VENV)/.installed $(ORACLE)/.installed
+	$(PY) tests/benchmarks/run.py --quick --out $@
+
+bench: $(VENV)/.installed $(ORACLE)/.installed  ## Benchmarks -> build/bench.json (Performance page)
+	$(PY) tests/benchmarks/run.py --out build/bench.json
+
+docs: $(VENV)/.installed build/servers.json build/bench.json compat  ## Build the site strictly into site/
 	$(VENV)/bin/mkdocs build --strict --quiet
 
 doctest: docs  ## Run every docs and docstring example; check what they cover

@@ -34,12 +34,18 @@ class WebSocketState(enum.Enum):
     CONNECTED = 1
     DISCONNECTED = 2
 
+    # Members are singletons, so hashing by identity is exact; Enum's own
+    # __hash__ is Python code, and every message hashes a state (measured).
+    __hash__ = object.__hash__
+
 
 class Side(enum.Enum):
     """Which of the two state machines a row belongs to."""
 
     CLIENT = "client_state"  # moved by messages the application receives
     APPLICATION = "application_state"  # moved by messages the application sends
+
+    __hash__ = object.__hash__  # as for WebSocketState
 
 
 ANY = "(any)"
@@ -106,20 +112,20 @@ for _row in TABLE:
 observers: list[Callable[[Row], None]] = []
 
 
-def find(side: Side, state: WebSocketState, message_type: object) -> Row:
-    """Return the row that decides what `message_type` does in `state`.
-
-    An `ANY` row wins over everything; then the row naming the type; then
-    `OTHER`. An unhashable type cannot name a row, so it falls to `OTHER`
-    (see the `unhashable-message-type` difference).
-    """
-    rows = _ROWS[side, state]
+def _pick(rows: dict[str, Row], message_type: object) -> Row:
+    # ANY wins, then the row naming the type, then OTHER. An unhashable type
+    # cannot name a row, so it falls to OTHER (`unhashable-message-type`).
     if ANY in rows:
         return rows[ANY]
     try:
         return rows[message_type]  # type: ignore[index]
     except (KeyError, TypeError):
         return rows[OTHER]
+
+
+def find(side: Side, state: WebSocketState, message_type: object) -> Row:
+    """Return the row that decides what `message_type` does in `state`, applying nothing."""
+    return _pick(_ROWS[side, state], message_type)
 
 
 def apply(row: Row, message_type: object = None) -> WebSocketState:
@@ -131,13 +137,28 @@ def apply(row: Row, message_type: object = None) -> WebSocketState:
     return row.outcome
 
 
-def refuse_if_closed(side: Side, state: WebSocketState) -> None:
-    """Raise the `ANY` row's error if `state` takes no message at all."""
-    row = _ROWS[side, state].get(ANY)
-    if row is not None:
-        apply(row)
+def rows_for(side: Side, state: WebSocketState) -> dict[str, Row]:
+    """Return the rows that will decide a call made in `state`.
+
+    A call picks its rows when it starts, before it awaits anything, so a
+    concurrent call that moves the state meanwhile cannot change the rules
+    (Starlette decides by the state a call starts in, too). A state that takes
+    no message raises its `ANY` row's error here, before anything is read.
+    """
+    rows = _ROWS[side, state]
+    if ANY in rows:
+        apply(rows[ANY])
+    return rows
 
 
-def advance(side: Side, state: WebSocketState, message_type: object) -> WebSocketState:
-    """Return the state that `message_type` leads to, or raise the row's error."""
-    return apply(find(side, state, message_type), message_type)
+def advance(rows: dict[str, Row], message_type: object) -> WebSocketState:
+    """Return the state `message_type` leads to among `rows`, or raise the row's error.
+
+    `rows` come from `rows_for`, which has already refused a state with an
+    `ANY` row, so only the named types and `OTHER` are left to choose from.
+    """
+    try:
+        row = rows[message_type]  # type: ignore[index]
+    except (KeyError, TypeError):
+        row = rows[OTHER]
+    return apply(row, message_type)

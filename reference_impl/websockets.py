@@ -11,14 +11,15 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from .connection import HTTPConnection
-from .transitions import Side, WebSocketState, advance, refuse_if_closed
+from .transitions import APPLICATION, CLIENT, WebSocketState, advance, rows_for
 from .types import Message, Receive, Scope, Send
 
 __all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState"]
 
 NOT_CONNECTED = 'WebSocket is not connected. Need to call "accept" first.'
 BAD_MODE = 'The "mode" argument should be "text" or "binary".'
-MODES = ("text", "binary")
+# A set, as in the seed: an unhashable mode raises TypeError there too.
+MODES = frozenset({"text", "binary"})
 
 
 class WebSocketDisconnect(Exception):
@@ -92,9 +93,14 @@ class WebSocket(HTTPConnection):
             >>> websocket.client_state
             <WebSocketState.CONNECTED: 1>
         """
-        refuse_if_closed(Side.CLIENT, self.client_state)
+        state = self.client_state
+        rows = rows_for(CLIENT, state)
         message = await self._receive()
-        self.client_state = advance(Side.CLIENT, self.client_state, message["type"])
+        next_state = advance(rows, message["type"])
+        if next_state is not state:
+            # A row that keeps the state writes nothing, so a concurrent
+            # receive that saw the disconnect is not undone by this one.
+            self.client_state = next_state
         return message
 
     async def send(self, message: Message) -> None:
@@ -121,8 +127,8 @@ class WebSocket(HTTPConnection):
               ...
             RuntimeError: Expected ASGI message "websocket.accept" or "websocket.close", but got 'websocket.send'
         """
-        refuse_if_closed(Side.APPLICATION, self.application_state)
-        self.application_state = advance(Side.APPLICATION, self.application_state, message["type"])
+        rows = rows_for(APPLICATION, self.application_state)
+        self.application_state = advance(rows, message["type"])
         await self._send(message)
 
     async def accept(
@@ -138,6 +144,7 @@ class WebSocket(HTTPConnection):
 
         Raises:
             RuntimeError: As `receive` and `send` do, e.g. accepting twice.
+            KeyError: The first message read has no `"type"`.
 
         Examples:
             >>> from reference_impl import InMemoryPeer
@@ -231,6 +238,10 @@ class WebSocket(HTTPConnection):
             KeyError: The frame is not of the kind `mode` names.
             UnicodeDecodeError: "binary" bytes that are not UTF-8.
             json.JSONDecodeError: The payload is not JSON.
+            TypeError: The payload is `None` (`"text": None` in "text" mode), or `mode`
+                is unhashable.
+            AttributeError: `"bytes": None` in "binary" mode.
+            RecursionError: JSON nested too deeply for the interpreter.
 
         Examples:
             >>> from reference_impl import InMemoryPeer
@@ -363,7 +374,9 @@ class WebSocket(HTTPConnection):
 
         Raises:
             RuntimeError: A bad `mode` (checked first), or as `send` does.
-            TypeError: `data` is not JSON serializable.
+            TypeError: `data` is not JSON serializable, or `mode` is unhashable.
+            ValueError: `data` contains a circular reference.
+            RecursionError: `data` is nested too deeply for the interpreter.
 
         Examples:
             >>> from reference_impl import InMemoryPeer

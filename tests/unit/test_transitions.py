@@ -17,7 +17,7 @@ from reference_impl.transitions import (
     advance,
     apply,
     find,
-    refuse_if_closed,
+    rows_for,
 )
 
 from .seed_texts import (
@@ -63,6 +63,11 @@ def test_every_side_and_state_has_exactly_one_fallback_row() -> None:
             assert len(fallbacks) == 1, (side, state)
 
 
+def step(side: Side, state: WebSocketState, message_type: object) -> WebSocketState:
+    """One call's worth of engine: pick the state's rows, then advance by the type."""
+    return advance(rows_for(side, state), message_type)
+
+
 @pytest.mark.parametrize("row", TABLE, ids=repr)
 def test_find_reaches_every_row(row: Row) -> None:
     assert find(row.side, row.state, a_type_for(row)) is row
@@ -72,10 +77,10 @@ def test_find_reaches_every_row(row: Row) -> None:
 def test_advance_applies_every_row(row: Row) -> None:
     message_type = a_type_for(row)
     if row.next_state is not None:
-        assert advance(row.side, row.state, message_type) is row.next_state
+        assert step(row.side, row.state, message_type) is row.next_state
     else:
         with pytest.raises(RuntimeError) as raised:
-            advance(row.side, row.state, message_type)
+            step(row.side, row.state, message_type)
         assert str(raised.value) == row.outcome.format(type=message_type)  # type: ignore[union-attr]
 
 
@@ -105,10 +110,10 @@ def test_advance_matches_the_seed(
     side: Side, state: WebSocketState, message_type: str, expected: WebSocketState | str
 ) -> None:
     if isinstance(expected, WebSocketState):
-        assert advance(side, state, message_type) is expected
+        assert step(side, state, message_type) is expected
     else:
         with pytest.raises(RuntimeError) as raised:
-            advance(side, state, message_type)
+            step(side, state, message_type)
         assert str(raised.value) == expected
 
 
@@ -126,9 +131,9 @@ def test_any_row_wins_over_a_named_type() -> None:
 
 
 def test_observers_see_each_applied_row_in_order(observed: list[Row]) -> None:
-    assert advance(CLIENT, CONNECTING, "websocket.connect") is CONNECTED
+    assert step(CLIENT, CONNECTING, "websocket.connect") is CONNECTED
     with pytest.raises(RuntimeError):
-        advance(APPLICATION, CONNECTED, BOGUS)
+        step(APPLICATION, CONNECTED, BOGUS)
     assert observed == [find(CLIENT, CONNECTING, "websocket.connect"), find(APPLICATION, CONNECTED, BOGUS)]
 
 
@@ -147,19 +152,22 @@ async def test_observers_see_the_rows_a_websocket_call_applies(
     ("side", "state", "expected"),
     [(CLIENT, DISCONNECTED, RECEIVE_AFTER_DISCONNECT), (APPLICATION, DISCONNECTED, SEND_AFTER_CLOSE)],
 )
-def test_refuse_if_closed_raises_the_any_row_and_tells_observers(
+def test_rows_for_a_closed_state_raises_the_any_row_and_tells_observers(
     observed: list[Row], side: Side, state: WebSocketState, expected: str
 ) -> None:
     with pytest.raises(RuntimeError) as raised:
-        refuse_if_closed(side, state)
+        rows_for(side, state)
     assert str(raised.value) == expected
     assert [(row.side, row.state, row.message_type) for row in observed] == [(side, state, ANY)]
 
 
 @pytest.mark.parametrize("side", Side)
 @pytest.mark.parametrize("state", [CONNECTING, CONNECTED])
-def test_refuse_if_closed_passes_an_open_state_silently(observed: list[Row], side: Side, state: WebSocketState) -> None:
-    refuse_if_closed(side, state)  # returns without raising
+def test_rows_for_an_open_state_returns_its_rows_silently(
+    observed: list[Row], side: Side, state: WebSocketState
+) -> None:
+    rows = rows_for(side, state)
+    assert sorted(rows.values(), key=TABLE.index) == [row for row in TABLE if (row.side, row.state) == (side, state)]
     assert observed == []
 
 
