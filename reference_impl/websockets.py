@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from .connection import HTTPConnection
-from .transitions import APPLICATION, CLIENT, WebSocketState, advance, rows_for
+from .transitions import APPLICATION, CLIENT, CONNECTED, CONNECTING, WebSocketState, advance, rows_for
 from .types import Message, Receive, Scope, Send
 
 __all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState"]
@@ -68,9 +68,9 @@ class WebSocket(HTTPConnection):
         assert scope["type"] == "websocket"
         self._receive = receive
         self._send = send
-        self.client_state = WebSocketState.CONNECTING
+        self.client_state = CONNECTING
         """Where the client side is: moved by each message `receive` reads."""
-        self.application_state = WebSocketState.CONNECTING
+        self.application_state = CONNECTING
         """Where the application side is: moved by each message `send` passes on."""
 
     async def receive(self) -> Message:
@@ -155,7 +155,7 @@ class WebSocket(HTTPConnection):
             [{'type': 'websocket.accept', 'subprotocol': 'chat.v1', 'headers': []}]
         """
         headers = headers or []
-        if self.client_state == WebSocketState.CONNECTING:
+        if self.client_state is CONNECTING:
             # ASGI: the connect message comes first and must be read before
             # the handshake is answered.
             await self.receive()
@@ -167,7 +167,7 @@ class WebSocket(HTTPConnection):
             raise WebSocketDisconnect(message["code"], message.get("reason"))
 
     def _require_connected(self) -> None:
-        if self.application_state != WebSocketState.CONNECTED:
+        if self.application_state is not CONNECTED:
             raise RuntimeError(NOT_CONNECTED)
 
     async def receive_text(self) -> str:
