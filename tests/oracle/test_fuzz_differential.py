@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 starlette = pytest.importorskip("starlette")
+from oracle_driver import drive  # noqa: E402
 from starlette import websockets as oracle  # noqa: E402
 
 from reference_impl import differences, transitions  # noqa: E402
@@ -156,16 +157,6 @@ async def receive_concurrently(websocket: Any) -> tuple[Any, ...]:
     results = tuple(done or _advance(call) for done, call in zip(started, (first, second), strict=True))
     assert None not in results, "a receive suspended twice"
     return results
-
-
-def drive(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine that must never suspend, and return its value."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    coroutine.close()
-    raise AssertionError("the call suspended: it would have hung on a real server")
 
 
 def describe_error(error: Exception | None, module: ModuleType) -> tuple[Any, ...] | None:
