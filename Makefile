@@ -19,7 +19,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 # Material's end-of-life banner cannot be turned off from mkdocs.yml.
 export NO_MKDOCS_2_WARNING := 1
-.PHONY: help env test lint typecheck unit browser oracle fuzz bench docs doctest spec spec-oracle compat serve lock clean
+.PHONY: help env test lint typecheck unit load stress browser oracle fuzz bench docs doctest spec spec-oracle compat serve lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -43,7 +43,7 @@ $(ORACLE)/.installed: requirements/oracle.txt pyproject.toml
 
 env: $(VENV)/.installed $(ORACLE)/.installed  ## Create or refresh both environments
 
-test: env lint typecheck spec-oracle docs doctest unit browser oracle  ## Everything CI runs
+test: env lint typecheck spec-oracle load docs doctest unit browser oracle  ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: $(VENV)/.installed  ## ruff check and format check
@@ -54,8 +54,19 @@ typecheck: $(VENV)/.installed  ## mypy --strict over reference_impl
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.installed  ## Unit tests with the 100 % line and branch coverage gate
-	$(PY) -m pytest tests --ignore=tests/oracle --ignore=tests/browser -p no:cacheprovider \
+	$(PY) -m pytest tests --ignore=tests/oracle --ignore=tests/browser --ignore=tests/load -p no:cacheprovider \
 		--cov=reference_impl --cov-branch --cov-report=term-missing --cov-fail-under=100
+
+# The load and fault tests run the examples in uvicorn subprocesses; their
+# figures (build/reliability.json) feed the Reliability page.
+load: $(VENV)/.installed  ## Scaled-down load and fault tests against the real examples
+	$(PY) -m pytest tests/load -p no:cacheprovider
+
+build/reliability.json: | $(VENV)/.installed
+	$(MAKE) load
+
+stress: $(VENV)/.installed  ## Load and fault tests at full scale (200 clients x 500 messages; about 30 min on 2 cores)
+	$(PY) tests/load/stress.py --clients 200 --messages 500 --out build/reliability-stress.json
 
 browser: docs  ## Browser tests of the built site (headless Chromium; skipped without it)
 	BROWSER_TESTS_SITE_DIR=site $(PY) -m pytest tests/browser -p no:cacheprovider
@@ -100,7 +111,7 @@ build/bench.json: | $(VENV)/.installed $(ORACLE)/.installed
 bench: $(VENV)/.installed $(ORACLE)/.installed  ## Benchmarks -> build/bench.json (Performance page)
 	$(PY) tests/benchmarks/run.py --out build/bench.json
 
-docs: $(VENV)/.installed build/servers.json build/bench.json compat  ## Build the site strictly into site/
+docs: $(VENV)/.installed build/servers.json build/bench.json build/reliability.json compat  ## Build the site strictly into site/
 	$(VENV)/bin/mkdocs build --strict --quiet
 
 doctest: docs  ## Run every docs and docstring example; check what they cover

@@ -9,7 +9,8 @@ Slow clients: each member has a queue of at most `QUEUE_SIZE` messages and a
 task of its own that sends them, so a broadcast never waits for anyone. A
 member whose queue is full is dropped from the room at once; its sender
 delivers what is queued and then closes the connection with 1013 ("try again
-later"). A client that has vanished only makes its own sender fail.
+later"); what it sends meanwhile is not broadcast. A client that has vanished
+only makes its own sender fail.
 """
 
 import asyncio
@@ -54,7 +55,8 @@ async def chat(websocket):
     sender = asyncio.create_task(send_queued(member))
     try:
         async for text in websocket.iter_text():
-            broadcast(text)
+            if member in room:  # A member dropped as too slow no longer speaks either.
+                broadcast(text)
     finally:
         room.discard(member)
         sender.cancel()

@@ -1,6 +1,10 @@
 """Echo: every text message comes back as text, every binary message as bytes.
 
-The app returns as soon as the client disconnects. Run it with:
+The app returns as soon as it reads the client's disconnect. If the client
+vanishes while an echo is on its way, the server's `send` raises instead
+(uvicorn raises `ClientDisconnected`, an `OSError`, as ASGI 2.4 asks) and the
+app ends with that error, which the server expects and ignores: see "What
+servers do". Run it with:
 
     uvicorn --app-dir docs/examples echo:app
 """

@@ -192,6 +192,13 @@ async def test_chat_broadcasts_to_everyone_and_nothing_else(serve: Serve) -> Non
         assert module.room == set()
 
 
+def masked_text_frame(text: str) -> bytes:
+    """One short text frame as a client must send it: FIN, masked (RFC 6455 section 5.3)."""
+    payload, mask = text.encode(), os.urandom(4)
+    assert len(payload) < 126
+    return bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
 def raw_client(address: str) -> socket.socket:
     """A bare TCP client that completes the handshake and then reads only when told to.
 
@@ -254,6 +261,9 @@ async def test_chat_closes_a_slow_client_without_stalling_the_others(serve: Serv
                     assert await recv(talker) == texts[-1]
                 assert len(module.room) == 1, f"slow client still in the room after {limit} messages"
                 assert len(texts) > module.QUEUE_SIZE
+                # What a dropped client says is not broadcast any more.
+                slow.sendall(masked_text_frame("ghost says hello"))
+                assert await nothing_more(talker, wait=1.0)
                 # Now `slow` reads: the start of the burst, in order, then the close frame.
                 data = b""
                 for _ in range(10_000):
