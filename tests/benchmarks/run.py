@@ -162,10 +162,11 @@ def main() -> None:
         write(args.out, data)
     if not args.skip_wall:
         with tempfile.TemporaryDirectory() as site:
-            data["wall_clock"] = {
-                "spec_check": wall_clock([str(ROOT / ".venv" / "bin" / "python"), "-m", "doctests"]),
-                "docs_build": wall_clock([str(MKDOCS), "build", "--strict", "--quiet", "-d", site], placeholder=site),
-            }
+            # The build first: the full spec check also reads the rendered reference.
+            docs_build = wall_clock([str(MKDOCS), "build", "--strict", "--quiet", "-d", site], placeholder=site)
+            python = str(ROOT / ".venv" / "bin" / "python")
+            spec_check = wall_clock([python, "-m", "doctests", "--site", site], placeholder=site)
+            data["wall_clock"] = {"spec_check": spec_check, "docs_build": docs_build}
     data["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     data["seconds"] = round(time.perf_counter() - started, 1)
     write(args.out, data)
