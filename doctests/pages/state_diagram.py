@@ -15,7 +15,7 @@ from html import escape
 from reference_impl.transitions import ANY, OTHER, TABLE, Row, Side, WebSocketState
 
 BOX_W, BOX_H, GAP, MARGIN = 150, 44, 190, 50
-TOP = 130  # y of the boxes' top edge: room above for loops and arcs
+TOP = 160  # y of the boxes' top edge: room above for loops and arcs
 HEIGHT = TOP + BOX_H + 76
 LABELS = {ANY: "any call", OTHER: "any other type"}
 WHAT_MOVES = {
@@ -79,7 +79,7 @@ def diagram(side: Side) -> str:
             path = f"M{x1 + BOX_W / 2:.0f},{mid_y:.0f} L{x2 - BOX_W / 2 - 2:.0f},{mid_y:.0f}"
             parts.append(edge(path, text((x1 + x2) / 2, mid_y - 8 - 15 * (len(labels) - 1), labels), arrow))
         else:  # an arc over the boxes in between (or back, for a backward move)
-            lift = 70 + 15 * abs(steps)
+            lift = 110 + 15 * abs(steps)  # high enough to clear a loop and its label
             start, end = x1 + 40 * (1 if steps > 0 else -1), x2 - 40 * (1 if steps > 0 else -1)
             path = f"M{start:.0f},{TOP} C{start:.0f},{TOP - lift} {end:.0f},{TOP - lift} {end:.0f},{TOP}"
             parts.append(edge(path, text((x1 + x2) / 2, TOP - lift * 0.75 - 8, labels), arrow))
