@@ -23,13 +23,11 @@ Profiles (environment variable `HYPOTHESIS_PROFILE`, default `ci`):
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -39,26 +37,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
 starlette = pytest.importorskip("starlette")
+import fuzz_strategies as S  # noqa: E402
 from oracle_driver import drive  # noqa: E402
 from starlette import websockets as oracle  # noqa: E402
 
 from reference_impl import differences, transitions  # noqa: E402
 from reference_impl import websockets as reference  # noqa: E402
-
-
-def _load_strategies() -> ModuleType:
-    # Loaded by path: tests/oracle and tests/unit are separate suites (two
-    # environments), so neither is a package the other can import from.
-    path = Path(__file__).with_name("fuzz_strategies.py")
-    spec = importlib.util.spec_from_file_location("fuzz_strategies", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S = _load_strategies()
 
 PROFILES = {
     "ci": settings(
