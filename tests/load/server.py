@@ -120,6 +120,13 @@ class Watched:
             self.running -= websocket
 
 
+def sender_of(message: dict[str, Any]) -> str:
+    """The sender a load-test payload names: its first word ("SENDER SEQ xxx...")."""
+    data = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
+    text = data.decode(errors="replace") if isinstance(data, bytes) else data
+    return text.split(" ", 1)[0]
+
+
 MUTATIONS = ("drop", "duplicate", "swap", "leak-task", "raise")
 EVERY = 97  # A mutation touches every 97th message a connection sends.
 
@@ -128,8 +135,10 @@ def mutate(app: Any, kind: str) -> Any:
     """The app with a deliberate fault, to show that the checks catch one (tests only).
 
     `drop`, `duplicate` and `swap` alter every `EVERY`-th message a connection
-    sends (swap: it goes out after the next one); `raise` raises instead of
-    sending it; `leak-task` starts a task per connection that never ends.
+    sends (swap: it goes out after the next message from the same sender, so a
+    per-sender check must see it, even in chat where senders interleave);
+    `raise` raises instead of sending it; `leak-task` starts a task per
+    connection that never ends.
     """
     leaked: set[asyncio.Task[None]] = set()
 
@@ -140,6 +149,8 @@ def mutate(app: Any, kind: str) -> Any:
         async def faulty_send(message: dict[str, Any]) -> None:
             nonlocal count
             if message["type"] != "websocket.send":
+                while held:  # Nothing held is lost when the connection closes.
+                    await send(held.pop())
                 await send(message)
                 return
             count += 1
@@ -153,7 +164,7 @@ def mutate(app: Any, kind: str) -> Any:
             await send(message)
             if count % EVERY == 0 and kind == "duplicate":
                 await send(message)
-            while held:
+            while held and sender_of(held[-1]) == sender_of(message):
                 await send(held.pop())
 
         if kind == "leak-task" and scope["type"] == "websocket":
