@@ -1,13 +1,27 @@
-"""The docs example runner: every example on the site and in the docstrings runs.
+"""The machinery behind the site: it runs every example, checks implementations, builds the generated pages.
 
-* `doctests.collect` finds the examples (Sybil lexes Markdown fences and
-  docstrings) and documents the page conventions;
-* `doctests.run` runs them with top-level `await`, one event loop per page
-  or docstring, and a timeout per example;
-* `doctests.measure` records the table rows, public names and branches the
-  examples exercise;
-* `doctests.pages` renders the generated parts of the site, and
-  `doctests.mkdocs_hooks` puts them into pages at build time.
+One folder per job:
 
-Run it with `python -m doctests [PATH ...]`.
+* `doctests.runner`: the example runner (`python -m doctests`): `collect`
+  finds the examples, `run` runs them, `coverage` measures what they cover;
+* `doctests.spec`: the spec check (`python -m doctests --impl MODULE`):
+  `impl` swaps an implementation in, `wire` reads the table rows off the
+  messages, `report` is the JSON report's format;
+* `doctests.sitegen`: the mkdocs hook (`hooks`), the generated parts of the
+  pages (`pages`), and the offline stdlib inventory (`inventory`);
+* `doctests.measure`: the programs that measure what the site shows: the
+  server probe (`probe`), the benchmarks (`bench`, `bench_messages`,
+  `bench_echo`) and the load figures (`reliability`, `load`, `load_server`);
+* `doctests.builddata`: the one owner of every generated file under `build/`.
+
+`__main__` is the command line of the runner and the spec check. Tests live
+under `tests/`, never here.
 """
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository root: the one definition every tool and test uses."""
+
+EXAMPLES = ROOT / "docs" / "examples"
+"""The example apps, each included into its page from the file itself."""

@@ -4,9 +4,9 @@ With no PATH, every page (`docs/*.md`, `docs/**/*.md`) and every docstring of
 `reference_impl` runs. `--impl MODULE` runs them with MODULE's `WebSocket`,
 `WebSocketDisconnect`, `WebSocketState` (and `WebSocketClose`,
 `HTTPConnection` if it has them) in place of the reference's; see
-`doctests.impl`.
+`doctests.spec.impl`.
 
-Tags select what counts: untagged examples are the seed's spec (tag `seed`).
+Tags select what counts: untagged examples show Starlette 0.29.0's behaviour (tag `starlette-0.29`).
 `--exclude-tag TAG` leaves out examples carrying TAG; `--require-tag TAG`
 keeps only examples carrying at least one required tag. Every example still
 runs (a page's examples build on each other), but only the selected ones are
@@ -29,21 +29,20 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import measure
-from .collect import DEFAULT_PATHS, ROOT, collect, expand, relative
-from .impl import REFERENCE, ImplementationError, load
-from .run import TIMEOUT, Outcome, Runner, main_runner
+from .runner import coverage as measure
+from .runner.collect import DEFAULT_PATHS, ROOT, collect, expand, relative
+from .runner.run import TIMEOUT, Outcome, Runner, main_runner
+from .spec.impl import REFERENCE, ImplementationError, load
+from .spec.report import Report
 
 BRANCH_TARGET = 98.0
 COLUMNS = ("passed", "failed", "skipped", "deselected")
-REPORT_FORMAT = 1  # bumped when the report's fields change; readers refuse other formats
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -111,20 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     passed = sum(outcome.status == "passed" for outcome in chosen)
     failed = sum(outcome.status == "failed" for outcome in chosen) + problems
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        report = {
-            "format": REPORT_FORMAT,
-            "implementation": args.impl,
-            "version": implementation.version(),
-            "swapped": implementation.origins(),
-            "kept": implementation.kept(),
-            "exclude_tags": args.exclude_tag,
-            "require_tags": args.require_tag,
-            "passed": passed,
-            "failed": failed,
-            "examples": [{**outcome.record(), "selected": selected(outcome, args)} for outcome in outcomes],
-        }
-        args.report.write_text(json.dumps(report, indent=1) + "\n")
+        Report(
+            implementation=args.impl,
+            version=implementation.version(),
+            swapped=implementation.origins(),
+            kept=implementation.kept(),
+            exclude_tags=args.exclude_tag,
+            require_tags=args.require_tag,
+            passed=passed,
+            failed=failed,
+            examples=[{**outcome.record(), "selected": selected(outcome, args)} for outcome in outcomes],
+        ).write(args.report)
     print(f"time {elapsed:.1f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed and not args.exit_zero else 0

@@ -22,13 +22,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from doctests import ROOT as REPO
+
 from .builtsite import html_pages
 from .layout import CODE_FIT_JS, PHONE
 from .report import SUMMARY
 from .visit import Visit, Visitor, origin_of
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
-REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM_ARGS = [
     "--headless",

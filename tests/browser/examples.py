@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from doctests import ROOT as REPO
 
 # A prompt is ">>>" or "..." followed by a space or the end of the line.
 PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page
 
+from doctests import ROOT as REPO
+
 from .builtsite import PLACEHOLDER, built_page, html_pages
 from .examples import (
     expected_copy,
@@ -32,7 +34,6 @@ from .examples import (
 )
 from .visit import Visitor
 
-REPO = Path(__file__).resolve().parents[2]
 REFERENCE_STEMS = sorted(path.stem for path in (REPO / "docs" / "reference").glob("*.md"))
 PYTHON_LANGUAGES = ("python", "py", "pycon", "python3", "py3")
 # Where a page holds a Python block, in the built HTML (Pygments' class on the wrapper).

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from doctests.collect import ROOT, collect
-from doctests.run import Outcome, Runner, exception_line
+from doctests.runner.collect import ROOT, collect
+from doctests.runner.run import Outcome, Runner, exception_line
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

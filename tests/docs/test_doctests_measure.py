@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from doctests.collect import Session, Snippet
-from doctests.measure import CallRecorder, missing_from_reference, public_names
-from doctests.run import Runner
+from doctests.runner.collect import Session, Snippet
+from doctests.runner.coverage import CallRecorder, missing_from_reference, public_names
+from doctests.runner.run import Runner
 
 
 def test_public_names_follow_the_documented_definition() -> None:

@@ -8,8 +8,9 @@ from html import escape
 import pytest
 from mkdocs.exceptions import PluginError
 
-from doctests import inventory, mkdocs_hooks
-from doctests.pages import differences, matrix, state_diagram, transitions_table
+from doctests.sitegen import hooks as mkdocs_hooks
+from doctests.sitegen import inventory
+from doctests.sitegen.pages import differences, matrix, state_diagram, transitions_table
 from reference_impl.differences import DIFFERENCES
 from reference_impl.transitions import ANY, OTHER, TABLE, Side, WebSocketState
 
@@ -59,7 +60,7 @@ def test_hook_replaces_generate_lines_and_marks_sessions() -> None:
     assert "| `client_state` |" in out
     assert '```pycon title="x"\n>>> 1' in out
     assert "```python\nx = 1" in out
-    with pytest.raises(PluginError, match=r"no module doctests/pages/nonexistent\.py"):
+    with pytest.raises(PluginError, match=r"no module doctests/sitegen/pages/nonexistent\.py"):
         mkdocs_hooks.render("nonexistent")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,16 +11,19 @@ from typing import Any
 
 import pytest
 
-from doctests import impl
-from doctests.__main__ import REPORT_FORMAT, main
-from doctests.collect import ROOT, collect
-from doctests.pages import compatibility
-from doctests.run import Runner
+from doctests.__main__ import main
+from doctests.builddata import COMPAT_STARLETTE, MissingInput
+from doctests.runner.collect import ROOT, collect
+from doctests.runner.run import Runner
+from doctests.sitegen.pages import compatibility
+from doctests.spec import impl
+from doctests.spec.report import Report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGE = str(FIXTURES / "spec_page.md")
 DOCSTRINGS = str(FIXTURES / "docstring_module.py")
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
+DEMO = str(ROOT / "docs" / "examples" / "spec_demo" / "websockets_demo.py")
 
 
 def check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
@@ -44,47 +48,47 @@ def test_examples_importing_reference_impl_get_the_implementation_under_test(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     report = tmp_path / "report.json"
-    status, lines, _ = check(capsys, "--impl", "doctests.example_impl", PAGE, DOCSTRINGS, "--report", str(report))
+    status, lines, _ = check(capsys, "--impl", DEMO, PAGE, DOCSTRINGS, "--report", str(report))
     assert status == 1
-    assert lines[0] == "implementation doctests.example_impl (version unknown)"
-    assert lines[1].split() == ["WebSocket", "doctests.example_impl.WebSocket"]
+    assert lines[0] == "implementation websockets_demo (version unknown)"
+    assert lines[1].split() == ["WebSocket", "websockets_demo.WebSocket"]
     assert lines[4].split() == ["WebSocketClose", "the", "reference's", "(the", "module", "has", "none)"]
-    data = json.loads(report.read_text())
+    data = json.loads(report.read_text())["data"]
     failed = {(Path(e["file"]).name, e["line"]): e for e in data["examples"] if e["status"] == "failed"}
     # Only the lines that print where `WebSocket` comes from notice: on the page, via
     # `import reference_impl[.websockets]`, and in a docstring whose module globals held the reference's.
     assert sorted(failed) == [("docstring_module.py", 3), ("spec_page.md", 8)]
     record = failed["spec_page.md", 8]
     assert record["file"] == "tests/docs/fixtures/spec_page.md"
-    assert record["tags"] == ["seed"]
+    assert record["tags"] == ["starlette-0.29"]
     assert record["reason"] == "output differs"
-    assert (record["expected"], record["got"]) == ("'reference_impl.websockets'\n", "'doctests.example_impl'\n")
-    assert f"FAILED {record['file']}:8: output differs [seed]" in lines
+    assert (record["expected"], record["got"]) == ("'reference_impl.websockets'\n", "'websockets_demo'\n")
+    assert f"FAILED {record['file']}:8: output differs [starlette-0.29]" in lines
     # The transitions come from the messages that crossed the peer.
     accept = next(e for e in data["examples"] if e["source"] == "await websocket.accept()\n")
     assert accept["rows"] == [
         "Row(CLIENT, CONNECTING, 'websocket.connect' -> CONNECTED)",
         "Row(APPLICATION, CONNECTING, 'websocket.accept' -> CONNECTED)",
     ]
-    assert data["swapped"]["WebSocket"] == "doctests.example_impl.WebSocket"
+    assert data["swapped"]["WebSocket"] == "websockets_demo.WebSocket"
     assert data["kept"] == ["WebSocketClose", "HTTPConnection"]
     assert (data["passed"], data["failed"]) == (17, 2)
 
 
 def test_tags_are_grouped_and_select_what_counts(capsys: pytest.CaptureFixture[str]) -> None:
-    base = ("--impl", "doctests.example_impl", PAGE, DOCSTRINGS)
+    base = ("--impl", DEMO, PAGE, DOCSTRINGS)
     status, lines, _ = check(capsys, *base)
     assert status == 1
     assert lines[-1] == "17 passed, 2 failed"
     # The docstring tagged by `>>> # tags: reference-only` and the page's tagged blocks are grouped.
-    assert table_row(lines, "seed") == ["13", "2", "0", "0"]
+    assert table_row(lines, "starlette-0.29") == ["13", "2", "0", "0"]
     assert table_row(lines, "asgi-2.5") == ["2", "0", "0", "0"]
     assert table_row(lines, "reference-only") == ["2", "0", "0", "0"]
 
-    status, lines, _ = check(capsys, *base, "--exclude-tag", "seed")
+    status, lines, _ = check(capsys, *base, "--exclude-tag", "starlette-0.29")
     assert status == 0
     assert lines[-1] == "4 passed, 0 failed"
-    assert table_row(lines, "seed") == ["0", "0", "0", "15"]
+    assert table_row(lines, "starlette-0.29") == ["0", "0", "0", "15"]
     assert not [line for line in lines if line.startswith("FAILED")]
 
     status, lines, _ = check(capsys, *base, "--require-tag", "asgi-2.5", "--require-tag", "reference-only")
@@ -93,7 +97,7 @@ def test_tags_are_grouped_and_select_what_counts(capsys: pytest.CaptureFixture[s
     status, lines, _ = check(capsys, *base, "--exit-zero")  # for runs made for their report
     assert status == 0
     assert lines[-1] == "17 passed, 2 failed"
-    status, lines, _ = check(capsys, *base, "--require-tag", "seed")
+    status, lines, _ = check(capsys, *base, "--require-tag", "starlette-0.29")
     assert status == 1
     assert lines[-1] == "13 passed, 2 failed"
 
@@ -105,7 +109,7 @@ def test_a_hanging_implementation_fails_those_examples_and_the_run_goes_on(
     argv = ("--impl", "tests.docs.fixtures.hanging_impl", "--timeout", "0.2", PAGE, DOCSTRINGS)
     status, lines, _ = check(capsys, *argv, "--report", str(report))
     assert status == 1
-    examples = json.loads(report.read_text())["examples"]
+    examples = json.loads(report.read_text())["data"]["examples"]
     by_source = {e["source"]: e for e in examples if e["file"].endswith("spec_page.md")}
     assert by_source["await websocket.accept()\n"]["reason"] == "timed out"
     assert "awaiting a message nobody sends" in by_source["await websocket.accept()\n"]["got"]
@@ -156,7 +160,16 @@ def test_fastapi_has_no_websocket_state_at_its_top_level(capsys: pytest.CaptureF
 @pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="no .venv-oracle (make env builds it)")
 def test_the_seeds_starlette_passes_every_seed_example() -> None:
     done = subprocess.run(
-        [str(ORACLE_PYTHON), "-m", "doctests", "--impl", "starlette.websockets", "--require-tag", "seed", "-q"],
+        [
+            str(ORACLE_PYTHON),
+            "-m",
+            "doctests",
+            "--impl",
+            "starlette.websockets",
+            "--require-tag",
+            "starlette-0.29",
+            "-q",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -170,7 +183,7 @@ def test_the_seeds_starlette_passes_every_seed_example() -> None:
 def record(
     expected: str, got: str, source: str = "x\n", reason: str = "exception differs", **extra: Any
 ) -> dict[str, Any]:
-    return {"expected": expected, "got": got, "source": source, "reason": reason, "tags": ["seed"], **extra}
+    return {"expected": expected, "got": got, "source": source, "reason": reason, "tags": ["starlette-0.29"], **extra}
 
 
 CLASSIFIED = {
@@ -222,12 +235,12 @@ def test_the_compatibility_page_is_rendered_from_real_runs(
     pages = ["docs/tutorial/json.md", "docs/tutorial/first-endpoint.md", "docs/reference/websocket-state.md"]
     runs = []
     for run, module in zip(compatibility.RUNS, ("starlette.websockets", "fastapi.websockets"), strict=True):
-        report = tmp_path / run.report.name
-        assert main(["--impl", module, "-q", "--report", str(report), *pages]) == 1
-        runs.append(compatibility.Run(run.label, run.command, report, run.distribution))
+        output = dataclasses.replace(run.output, folder=tmp_path)
+        assert main(["--impl", module, "-q", "--report", str(output.path), *pages]) == 1
+        runs.append(dataclasses.replace(run, output=output))
     capsys.readouterr()
     monkeypatch.setattr(compatibility, "RUNS", tuple(runs))
-    monkeypatch.setattr(compatibility, "SEED_RUN", tmp_path / "absent.json")
+    monkeypatch.setattr(compatibility, "OLD_RUN", dataclasses.replace(compatibility.OLD_RUN, folder=tmp_path / "no"))
     page = compatibility.render()
     assert "Unexplained:" not in page
     for where in (
@@ -240,17 +253,16 @@ def test_the_compatibility_page_is_rendered_from_real_runs(
     assert "**Why: `send_json` keeps non-ASCII characters.**" in page
     assert "`WebSocket` is `starlette.websockets.WebSocket`" in page
 
-    runs[0].report.unlink()
-    with pytest.raises(RuntimeError, match=r"compat-starlette\.json is missing: run `make compat`"):
+    runs[0].output.path.unlink()
+    with pytest.raises(MissingInput, match=r"make it with `make build/compat-starlette\.json`"):
         compatibility.render()
 
 
-def test_a_report_from_another_version_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    report = tmp_path / "old.json"
-    report.write_text(json.dumps({"format": REPORT_FORMAT, "version": "starlette 0.0.1", "examples": []}))
-    run = compatibility.Run("Starlette", "make compat", report, "starlette")
-    monkeypatch.setattr(compatibility, "ROOT", tmp_path)
-    with pytest.raises(RuntimeError, match=r"made with starlette 0\.0\.1, but starlette 1\.\d+\.\d+ is installed"):
+def test_a_report_from_another_version_is_refused(tmp_path: Path) -> None:
+    old = Report("starlette.websockets", "starlette 0.0.1", {}, [], [], [], 0, 0, [])
+    run = dataclasses.replace(compatibility.RUNS[0], output=dataclasses.replace(COMPAT_STARLETTE, folder=tmp_path))
+    old.write(run.output.path)
+    with pytest.raises(MissingInput, match=r"made with starlette 0\.0\.1, but starlette 1\.\d+\.\d+ is installed"):
         compatibility.load(run)
 
 

@@ -1,24 +1,23 @@
 """Scaled-down load and fault rounds against echo.py and chat.py, on both uvicorn WebSocket backends.
 
-`make stress` (`tests/load/stress.py`) runs the same rounds at full scale.
-Each test starts `tests/load/server.py` in a subprocess on a free 127.0.0.1
+`make stress` (`doctests/measure/reliability.py`) runs the same rounds at full scale.
+Each test starts `doctests/measure/load_server.py` in a subprocess on a free 127.0.0.1
 port and stops it gracefully at the end; the assertions are the `problems`
 the driver found (empty when every check passed) plus a clean shutdown with
-nothing alarming in the server's log. See `tests/load/driver.py` for what is
+nothing alarming in the server's log. See `doctests/measure/load.py` for what is
 checked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from doctests.pages import reliability
-
-from .driver import (
+from doctests.builddata import RELIABILITY, MissingInput
+from doctests.measure.load import (
     BACKENDS,
     Server,
     chat_round,
@@ -26,47 +25,40 @@ from .driver import (
     fault_round,
     idle_problems,
     load_rounds,
+    results_document,
     serve,
     server_problems,
-    write_results,
 )
+from doctests.measure.reliability import QUICK_FAULTS as FAULTS
+from doctests.measure.reliability import QUICK_LOAD as LOAD
+from doctests.measure.reliability import QUICK_TIMEOUT as TIMEOUT
+from doctests.sitegen.pages import reliability
 
 APPS = ("echo", "chat")
-# 20 clients × 50 messages, twice per server; the chat delivers 20 × 20 × 50 = 20,000 messages a round.
-LOAD = {"clients": 20, "messages": 50, "size": 64}
-# 12 well-behaved clients × 50 messages, with 2 droppers, 2 closers and 3 that never read.
-FAULTS = {"good": 12, "messages": 50, "faulty": 2, "size": 64}
-TIMEOUT = 20.0  # Seconds a round may take; a normal one takes well under 2 s.
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("app", APPS)
-def test_load(app: str, backend: str, results: dict[str, Any], request: pytest.FixtureRequest) -> None:
+def test_load(app: str, backend: str) -> None:
     """Nothing lost, duplicated or reordered; no leftovers; round 2's peak RSS within the bound."""
     with serve(app, backend) as server:
         result = asyncio.run(load_rounds(server, time_limit=TIMEOUT, **LOAD))
         code = server.stop()
     result["server_exit_code"] = code
     result["problems"] += server_problems(server, code)
-    results["load"].append(result)
-    results["ran"].append(request.node.nodeid)
-    results["scale"]["load"] = LOAD
     assert result["rounds"][0]["messages"] == LOAD["clients"] * LOAD["messages"]
     assert result["problems"] == []
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("app", APPS)
-def test_faults(app: str, backend: str, results: dict[str, Any], request: pytest.FixtureRequest) -> None:
+def test_faults(app: str, backend: str) -> None:
     """Drops, closes and never-readers leave the others untouched, and leave nothing behind in the server."""
     with serve(app, backend) as server:
         result = asyncio.run(fault_round(server, time_limit=TIMEOUT, **FAULTS))
         code = server.stop()
     result["server_exit_code"] = code
     result["problems"] += server_problems(server, code)
-    results["faults"].append(result)
-    results["ran"].append(request.node.nodeid)
-    results["scale"]["faults"] = FAULTS
     assert result["problems"] == []
 
 
@@ -111,13 +103,12 @@ def test_reliability_page_renders_a_real_run(tmp_path: Path) -> None:
     with serve("echo", "websockets-sansio") as server:
         load = asyncio.run(load_rounds(server, clients=2, messages=4, size=16, time_limit=TIMEOUT))
         assert server.stop() == 0
-    path = tmp_path / "reliability.json"
-    write_results(
-        path, "scaled-down (test)", "a command", {"load": {"clients": 2, "messages": 4, "size": 16}}, {"load": [load]}
-    )
-    page = reliability.render(((path, "the command"),))
+    output = dataclasses.replace(RELIABILITY, folder=tmp_path)
+    scale = {"load": {"clients": 2, "messages": 4, "size": 16}}
+    output.write(results_document("scaled-down (test)", "a command", scale, {"load": [load]}))
+    page = reliability.render((output,))
     first = load["rounds"][0]
     assert f"| echo | websockets-sansio | 1 | 8 | {first['seconds']} |" in page
     assert "every check passed" in page
-    with pytest.raises(FileNotFoundError, match="make one with `the command`"):
-        reliability.render(((tmp_path / "missing.json", "the command"),))
+    with pytest.raises(MissingInput, match=r"make them with `make build/reliability\.json`"):
+        reliability.render((dataclasses.replace(RELIABILITY, folder=tmp_path / "missing"),))

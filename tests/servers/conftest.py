@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from .probe import BACKENDS, running_server
+from doctests import EXAMPLES
+from doctests.measure.probe import BACKENDS, running_server
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 APPS = sorted(path.stem for path in EXAMPLES.glob("*.py"))
 # The import every example uses, and what FastAPI users write instead.
 OURS = "from reference_impl import "

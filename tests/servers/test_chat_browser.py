@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from doctests.measure.probe import BACKENDS, running_server
+
 from .conftest import load_example
-from .probe import BACKENDS, running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from .conftest import APPS, EXAMPLES
+from doctests import EXAMPLES, ROOT
 
-ROOT = EXAMPLES.parents[1]
+from .conftest import APPS
+
 PAGE = (EXAMPLES / "index.md").read_text()
 RUNNING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 

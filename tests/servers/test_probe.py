@@ -7,20 +7,19 @@ really does. Where a backend differs, the test says which.
 
 from __future__ import annotations
 
-import importlib.util
-import json
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from .probe import BACKENDS, CASES
+from doctests import ROOT
+from doctests.builddata import SERVERS, MissingInput
+from doctests.measure.probe import BACKENDS, CASES
+from doctests.sitegen.pages import servers as page
 
-ROOT = Path(__file__).resolve().parents[2]
-PROBE = ROOT / "tests" / "servers" / "probe.py"
 SANSIO, WSPROTO = BACKENDS
 
 
@@ -28,10 +27,11 @@ SANSIO, WSPROTO = BACKENDS
 def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """The probe's JSON, written by its command line into a temporary directory."""
     out = tmp_path_factory.mktemp("probe") / "servers.json"
-    command = [sys.executable, str(PROBE), "--out", str(out)]
+    command = [sys.executable, "-m", "doctests.measure.probe", "--out", str(out)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    return out, json.loads(out.read_text())
+    document = SERVERS.read_document(out)
+    return out, {**document["data"], **document["environment"]}
 
 
 def notes(data: dict[str, Any], backend: str, case: str) -> tuple[str, str]:
@@ -40,18 +40,9 @@ def notes(data: dict[str, Any], backend: str, case: str) -> tuple[str, str]:
     return "\n".join(result["app"]), "\n".join(result["client"])
 
 
-def page_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("servers_page", ROOT / "doctests" / "pages" / "servers.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_probe_covers_every_case_on_every_backend(measured: tuple[Path, dict[str, Any]]) -> None:
     _, data = measured
-    assert set(data["versions"]) == {"python", "uvicorn", "websockets", "wsproto"}
+    assert {"python", "uvicorn", "websockets", "wsproto"} <= set(data["versions"])
     assert list(data["backends"]) == list(BACKENDS)
     for backend in BACKENDS:
         assert list(data["backends"][backend]) == [case.id for case in CASES]
@@ -120,7 +111,7 @@ def test_where_the_backends_differ(measured: tuple[Path, dict[str, Any]]) -> Non
 
 def test_render(measured: tuple[Path, dict[str, Any]]) -> None:
     path, data = measured
-    markdown = page_module().render(path)
+    markdown = page.render(path)
     assert data["measured"] in markdown
     for name, version in data["versions"].items():
         assert f"{name} {version}" in markdown
@@ -133,5 +124,5 @@ def test_render(measured: tuple[Path, dict[str, Any]]) -> None:
 
 
 def test_render_names_the_command_when_the_data_is_missing(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"python tests/servers/probe\.py --out build/servers\.json"):
-        page_module().render(tmp_path / "servers.json")
+    with pytest.raises(MissingInput, match=r"make build/servers\.json"):
+        page.render(dataclasses.replace(SERVERS, folder=tmp_path).path)

@@ -1,6 +1,6 @@
 """Generate the tables of the "What servers do" page from the probe's measurements.
 
-`render()` reads `build/servers.json`, which `tests/servers/probe.py` writes
+`render()` reads `build/servers.json`, which `doctests/measure/probe.py` writes
 from real runs of uvicorn, and returns Markdown: the cases, then one table per
 backend. Nothing here is typed by hand except the column headings.
 """
@@ -8,13 +8,11 @@ backend. Nothing here is typed by hand except the column headings.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT = ROOT / "build" / "servers.json"
-COMMAND = "python tests/servers/probe.py --out build/servers.json"
+from doctests.builddata import SERVERS, describe
+
 # Most cases begin with these two notes; the page says so once instead of in every row.
 OPENING = ["receive() → websocket.connect", "send(websocket.accept) returned"]
 ACCEPTED = "<em>(accepted)</em>"
@@ -40,18 +38,16 @@ def backend_table(cases: list[dict[str, str]], results: dict[str, Any]) -> list[
     return lines
 
 
-def render(path: Path = DEFAULT) -> str:
+def render(path: Path | None = None) -> str:
     """Return the Markdown tables for the measurements in `path`.
 
     Raises:
-        FileNotFoundError: `path` does not exist; the message names the command that makes it.
+        MissingInput: `path` does not exist; the message names the make target that makes it.
     """
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: make it with `{COMMAND}` (or `make build/servers.json`)")
-    data = json.loads(path.read_text())
-    versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
+    document = SERVERS.read_document(path)
+    data = document["data"]
     lines = [
-        f"Measured on {data['measured']} with {versions}; `ws_max_size` was {data['config']['ws_max_size']} bytes "
+        f"{describe(document['environment'])} `ws_max_size` was {data['config']['ws_max_size']} bytes "
         f"and every wait was limited to {data['config']['wait_seconds']:g} s. "
         f"In the tables, *(accepted)* stands for the app receiving `websocket.connect` and its "
         f"`websocket.accept` returning.",

@@ -24,8 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-ECHO = ROOT / "docs" / "examples" / "echo.py"
+from doctests import EXAMPLES, ROOT
+
+ECHO = EXAMPLES / "echo.py"
 REFERENCE_IMPORT = "from reference_impl import WebSocket"
 STARLETTE_IMPORT = "from starlette.websockets import WebSocket"
 BACKEND = "websockets-sansio"

@@ -18,7 +18,7 @@ Conventions for Markdown pages:
   (pymdownx.snippets); the included files are run.
 
 Tags say what an example checks. An untagged example is part of the seed's
-spec (its effective tag is `seed`); `asgi-2.5` marks a deliberate difference
+spec (its effective tag is `starlette-0.29`); `asgi-2.5` marks a deliberate difference
 from Starlette 0.29, `reference-only` an example of the reference's own
 machinery (the peer, the table, the matrix), `fastapi` one that imports
 today's FastAPI or Starlette. Docstrings are tagged two ways:
@@ -43,7 +43,8 @@ from sybil import Document
 from sybil.document import PythonDocStringDocument
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
-ROOT = Path(__file__).resolve().parent.parent
+from doctests import ROOT
+
 DEFAULT_PATHS = ("docs/*.md", "docs/**/*.md", "reference_impl/**/*.py")
 MISSPELT = {"py", "pycon", "python3", "py3"}
 
@@ -64,7 +65,7 @@ MODULE_TAGS = {
     "reference_impl.datastructures": ("reference-only",),
     "reference_impl.differences": ("reference-only",),
 }
-SEED = "seed"
+SEED = "starlette-0.29"
 
 Kind = Literal["doctest", "script", "error"]
 
@@ -88,7 +89,7 @@ class Snippet:
 
     @property
     def effective_tags(self) -> tuple[str, ...]:
-        """The tags, or `("seed",)` for an untagged example."""
+        """The tags, or `("starlette-0.29",)` for an untagged example."""
         return self.tags or (SEED,)
 
     @property

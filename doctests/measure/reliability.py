@@ -1,4 +1,7 @@
-"""`make stress`: the load and fault rounds of `tests/load/test_load.py`, at full scale.
+"""The load and fault figures of the Reliability page: the rounds `tests/load/` checks, measured and written.
+
+`--quick` is the scale `tests/load/` uses (`make build/reliability.json`,
+part of every site build); without it, the full scale of `make stress`.
 
 For each app and backend: a fresh server subprocess, two identical load rounds
 (`--clients` clients × `--messages` messages each; peak RSS per round, and
@@ -7,7 +10,8 @@ round 2 must stay within round 1's bound), then a fault round with
 them all to `--out` for the Reliability page, and exits 1 if any check failed.
 Every round is bounded by `--timeout` seconds. Run it with:
 
-    .venv/bin/python tests/load/stress.py --clients 200 --messages 500 --out build/reliability-stress.json
+    python -m doctests.measure.reliability --quick    # make build/reliability.json
+    python -m doctests.measure.reliability            # make stress
 """
 
 from __future__ import annotations
@@ -20,8 +24,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import driver
-from driver import BACKENDS, fault_round, load_rounds, serve, server_problems, write_results
+from doctests.builddata import RELIABILITY, RELIABILITY_STRESS
+
+from . import load as driver
+from .load import BACKENDS, fault_round, load_rounds, results_document, serve, server_problems
+
+# The scale of `tests/load/` and of the figures every site build shows: 20 clients × 50 messages,
+# twice per server; 12 well-behaved clients × 50 messages with 2 droppers, 2 closers and 3 never-readers.
+QUICK_LOAD = {"clients": 20, "messages": 50, "size": 64}
+QUICK_FAULTS = {"good": 12, "messages": 50, "faulty": 2, "size": 64}
+QUICK_TIMEOUT = 20.0  # Seconds a quick round may take; a normal one takes well under 2 s.
 
 
 def run(args: argparse.Namespace, save: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -67,8 +79,13 @@ def main() -> int:
     parser.add_argument("--apps", nargs="+", default=["echo", "chat"], choices=["echo", "chat"])
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds any one round may take")
-    parser.add_argument("--out", type=Path, default=Path("build/reliability-stress.json"))
+    parser.add_argument("--quick", action="store_true", help="the scale of tests/load/ (20 clients × 50 messages)")
+    parser.add_argument("--out", type=Path, help="where to write (default: the build file for the chosen scale)")
     args = parser.parse_args()
+    if args.quick:
+        args.clients, args.messages, args.size = QUICK_LOAD["clients"], QUICK_LOAD["messages"], QUICK_LOAD["size"]
+        args.fault_clients, args.faulty, args.timeout = QUICK_FAULTS["good"], QUICK_FAULTS["faulty"], QUICK_TIMEOUT
+    output = RELIABILITY if args.quick else RELIABILITY_STRESS
     started = time.perf_counter()
     driver.PROGRESS_SECONDS = 60.0
     scale = {
@@ -77,16 +94,17 @@ def main() -> int:
         "apps": args.apps,
         "backends": args.backends,
     }
-    command = " ".join(["python tests/load/stress.py", *sys.argv[1:]])
+    command = " ".join(["python -m doctests.measure.reliability", *sys.argv[1:]])
+    name = "scaled-down (make build/reliability.json)" if args.quick else "stress (make stress)"
 
-    def save(results: dict[str, Any], kind: str = "stress (make stress), still running or cut short") -> None:
+    def save(results: dict[str, Any], kind: str = f"{name}, still running or cut short") -> None:
         results["seconds"] = round(time.perf_counter() - started, 1)
-        write_results(args.out, kind, command, scale, results)
+        output.write(results_document(kind, command, scale, results), args.out)
 
     results = run(args, save)
-    save(results, "stress (make stress)")
+    save(results, name)
     failed = any(entry["problems"] for section in ("load", "faults") for entry in results[section])
-    print(f"{'FAILED' if failed else 'passed'} in {results['seconds']} s; results in {args.out}")
+    print(f"{'FAILED' if failed else 'passed'} in {results['seconds']} s; results in {args.out or output.path}")
     return 1 if failed else 0
 
 

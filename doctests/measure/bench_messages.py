@@ -11,7 +11,7 @@ ratios between figures of one run mean anything.
 
 Run by `run.py` in each environment; on its own it prints JSON:
 
-    .venv-oracle/bin/python tests/benchmarks/bench_messages.py --impls raw,reference,starlette
+    .venv-oracle/bin/python doctests/measure/bench_messages.py --impls raw,reference,starlette
 """
 
 from __future__ import annotations

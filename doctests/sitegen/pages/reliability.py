@@ -11,15 +11,11 @@ come from the files; only the headings are typed here.
 from __future__ import annotations
 
 import html
-import json
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-RUNS = (
-    (ROOT / "build" / "reliability-stress.json", "python tests/load/stress.py (make stress)"),
-    (ROOT / "build" / "reliability.json", "python -m pytest tests/load -p no:cacheprovider (part of make test)"),
-)
+from doctests.builddata import RELIABILITY, RELIABILITY_STRESS, MissingInput, Output, describe
+
+RUNS = (RELIABILITY_STRESS, RELIABILITY)
 
 
 def text(value: Any) -> str:
@@ -33,15 +29,9 @@ def mib(kib: int) -> str:
 
 def heading(data: dict[str, Any]) -> list[str]:
     """Where, when and with what the run was measured, and its verdict."""
-    versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
-    machine = data["machine"]
     load = data["scale"].get("load")
     verdict = "every check passed" if data["passed"] else "**some checks failed** (listed below)"
-    lines = [
-        f"Measured on {data['measured']} on {machine['nproc']} CPUs ({machine['platform']}; load average "
-        f"{' / '.join(str(x) for x in machine['load_average'])} at the end, the run itself included) "
-        f"with {versions}. Command: `{data['command']}`. Result: {verdict}.",
-    ]
+    lines = [f"{describe(data['environment'])} Command: `{data['command']}`. Result: {verdict}."]
     if load:
         lines += [
             "",
@@ -115,19 +105,19 @@ def run_section(title: str, data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(runs: tuple[tuple[Path, str], ...] = RUNS) -> str:
+def render(runs: tuple[Output[dict[str, Any]], ...] = RUNS) -> str:
     """The Markdown for every run whose results file exists.
 
     Raises:
-        FileNotFoundError: neither file exists; the message names the commands that make them.
+        MissingInput: no file exists; the message names the make targets that make them.
     """
-    found = [(path, json.loads(path.read_text())) for path, _ in runs if path.exists()]
+    documents = [run.read_document() for run in runs if run.exists()]
+    found = [{**document["data"], "environment": document["environment"]} for document in documents]
     if not found:
-        commands = " or ".join(f"`{command}`" for _, command in runs)
-        names = " and ".join(str(path) for path, _ in runs)
-        raise FileNotFoundError(f"{names} are missing: make one with {commands}")
+        targets = " or ".join(f"`make {run.target}`" for run in runs)
+        raise MissingInput(f"no load and fault figures: make them with {targets}")
     lines: list[str] = []
-    for _, data in found:
+    for data in found:
         title = "Stress run" if data["kind"].startswith("stress") else "Scaled-down run"
         lines += run_section(f"{title}: {data['kind']}", data)
     return "\n".join(lines)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import importlib.metadata
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -26,10 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from doctests.__main__ import REPORT_FORMAT
+from doctests import ROOT, builddata
+from doctests.spec.report import Report
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-BUILD = ROOT / "build"
 PAGE = "docs/concepts/compatibility.md"
 
 
@@ -38,26 +36,15 @@ class Run:
     """One implementation's report, as the page needs it."""
 
     label: str  # "Starlette"
-    command: str  # the command that writes the report
-    report: Path
+    output: builddata.Output[dict[str, Any]]
     distribution: str  # whose installed version the report must match
 
 
 RUNS = (
-    Run(
-        "Starlette",
-        ".venv/bin/python -m doctests --impl starlette.websockets --report build/compat-starlette.json",
-        BUILD / "compat-starlette.json",
-        "starlette",
-    ),
-    Run(
-        "FastAPI",
-        ".venv/bin/python -m doctests --impl fastapi.websockets --report build/compat-fastapi.json",
-        BUILD / "compat-fastapi.json",
-        "fastapi",
-    ),
+    Run("Starlette", builddata.COMPAT_STARLETTE, "starlette"),
+    Run("FastAPI", builddata.COMPAT_FASTAPI, "fastapi"),
 )
-SEED_RUN = BUILD / "compat-starlette-0.29.json"
+OLD_RUN = builddata.COMPAT_STARLETTE_029
 
 
 @dataclass(frozen=True)
@@ -174,25 +161,21 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def load(run: Run) -> dict[str, Any]:
-    """A run's report; an error naming the command if it is missing or made with another version."""
-    if not run.report.exists():
-        raise RuntimeError(f"{shown(run.report)} is missing: run `make compat` (or `{run.command}`)")
-    report: dict[str, Any] = json.loads(run.report.read_text(encoding="utf-8"))
-    if report.get("format") != REPORT_FORMAT:
-        raise RuntimeError(f"{shown(run.report)} was made by another version of doctests: run `make compat`")
+def load(run: Run) -> Report:
+    """A run's report; an error naming the make target if it is missing or made with another version."""
+    report = Report.read(run.output)
     installed = f"{run.distribution} {importlib.metadata.version(run.distribution)}"
-    if report["version"] != installed:
-        raise RuntimeError(
-            f"{shown(run.report)} was made with {report['version']}, but {installed} is installed: "
-            f"run `make compat` (or `{run.command}`)"
+    if report.version != installed:
+        raise builddata.MissingInput(
+            f"{run.output.target} was made with {report.version}, but {installed} is installed: "
+            f"remake it with `make {run.output.target}`"
         )
     return report
 
 
-def divergences(report: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+def divergences(report: Report) -> dict[tuple[str, int], dict[str, Any]]:
     """(file, line) -> record of each example that failed."""
-    return {(e["file"], e["line"]): e for e in report["examples"] if e["status"] == "failed"}
+    return {(e["file"], e["line"]): e for e in report.examples if e["status"] == "failed"}
 
 
 def anchor(file: str, line: int) -> str:
@@ -225,47 +208,45 @@ def render() -> str:
     return "\n".join(parts)
 
 
-def intro(reports: list[dict[str, Any]]) -> str:
+def intro(reports: list[Report]) -> str:
     lines = ["| Run | Version | Examples | Passed | Diverge |", "| --- | --- | ---: | ---: | ---: |"]
     for report in reports:
-        statuses = Counter(e["status"] for e in report["examples"])
+        statuses = Counter(e["status"] for e in report.examples)
         lines.append(
-            f"| `python -m doctests --impl {report['implementation']}` | {report['version']} | "
-            f"{len(report['examples'])} | {statuses['passed']} | {statuses['failed']} |"
+            f"| `python -m doctests --impl {report.implementation}` | {report.version} | "
+            f"{len(report.examples)} | {statuses['passed']} | {statuses['failed']} |"
         )
     names = [
-        f"`{name}` is `{where}`"
-        for name, where in sorted(reports[1]["swapped"].items())
-        if name in reports[0]["swapped"]
+        f"`{name}` is `{where}`" for name, where in sorted(reports[1].swapped.items()) if name in reports[0].swapped
     ]
-    same = all(reports[1]["swapped"].get(name) == where for name, where in reports[0]["swapped"].items())
+    same = all(reports[1].swapped.get(name) == where for name, where in reports[0].swapped.items())
     text = "\n".join(lines) + "\n\n"
     text += f"In the FastAPI run, {', '.join(names)}"
     text += ": FastAPI re-exports Starlette's classes, so its results are Starlette's.\n" if same else ".\n"
     for run, report in zip(RUNS, reports, strict=True):
-        if report["kept"]:
-            kept = ", ".join(f"`{name}`" for name in report["kept"])
-            text += f"\n`{report['implementation']}` has no {kept}: the {run.label} run kept the reference's.\n"
-    if SEED_RUN.exists():
-        seed = json.loads(SEED_RUN.read_text(encoding="utf-8"))
-        counted = [e for e in seed["examples"] if e["selected"]]
+        if report.kept:
+            kept = ", ".join(f"`{name}`" for name in report.kept)
+            text += f"\n`{report.implementation}` has no {kept}: the {run.label} run kept the reference's.\n"
+    if OLD_RUN.exists():
+        seed = Report.read(OLD_RUN)
+        counted = [e for e in seed.examples if e["selected"]]
         failed = sum(e["status"] == "failed" for e in counted)
-        if seed.get("format") != REPORT_FORMAT or examples_of(seed) != examples_of(reports[0]):
-            raise RuntimeError(f"{shown(SEED_RUN)} is out of date: run `make spec-oracle` (or delete it)")
+        if examples_of(seed) != examples_of(reports[0]):
+            raise builddata.MissingInput(f"{OLD_RUN.target} is out of date: remake it with `make {OLD_RUN.target}`")
         text += (
-            f"\nFor comparison, the seed's own implementation ({seed['version']}, `make spec-oracle`) "
+            f"\nFor comparison, the seed's own implementation ({seed.version}, `make spec-oracle`) "
             f"fails {failed} of the {len(counted)} seed-spec examples it is checked on.\n"
         )
     return text
 
 
-def examples_of(report: dict[str, Any]) -> set[tuple[str, int, str]]:
+def examples_of(report: Report) -> set[tuple[str, int, str]]:
     """Where each example of a run is, and its source: two runs of the same docs agree on these."""
-    return {(e["file"], e["line"], e["source"]) for e in report["examples"]}
+    return {(e["file"], e["line"], e["source"]) for e in report.examples}
 
 
-def tag_table(reports: list[dict[str, Any]], found: list[dict[tuple[str, int], dict[str, Any]]]) -> str:
-    tags = Counter(tag for e in reports[0]["examples"] for tag in e["tags"])
+def tag_table(reports: list[Report], found: list[dict[tuple[str, int], dict[str, Any]]]) -> str:
+    tags = Counter(tag for e in reports[0].examples for tag in e["tags"])
     header = "| Tag | Examples | " + " | ".join(f"{run.label} diverges" for run in RUNS) + " |"
     lines = ["## Divergences per tag\n", header, "| --- | ---: |" + " ---: |" * len(RUNS)]
     for tag, total in sorted(tags.items()):

@@ -1,4 +1,4 @@
-"""Write `doctests/python-objects.inv`: a Sphinx v2 inventory of the stdlib names our API mentions.
+"""Write `doctests/sitegen/python-objects.inv`: a Sphinx v2 inventory of the stdlib names our API mentions.
 
 mkdocstrings links annotations such as `collections.abc.Iterable` to the
 Python docs through docs.python.org's `objects.inv`, which it would download
@@ -7,8 +7,8 @@ that `reference_impl`'s signatures, bases and `Raises:` sections reference (as
 griffe resolves them), checks that each one exists, and writes them with their
 docs.python.org 3 URLs. The mkdocs hook loads the file; nothing is fetched.
 
-Run `python -m doctests.inventory` after changing an annotation, and commit
-the result; `python -m doctests.inventory --check` fails if it is stale.
+Run `python -m doctests.sitegen.inventory` after changing an annotation, and commit
+the result; `python -m doctests.sitegen.inventory --check` fails if it is stale.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main(argv: list[str]) -> int:
         if not OUTPUT.exists() or zlib.decompress(OUTPUT.read_bytes().split(b"\n", 4)[4]) != zlib.decompress(
             data.split(b"\n", 4)[4]
         ):
-            print(f"{OUTPUT.name} is stale: run python -m doctests.inventory", file=sys.stderr)
+            print(f"{OUTPUT.name} is stale: run python -m doctests.sitegen.inventory", file=sys.stderr)
             return 1
         return 0
     OUTPUT.write_bytes(data)

@@ -1,7 +1,7 @@
 """Generate the figures of the Performance page from the benchmark results.
 
 `render()` reads `build/bench.json`, written by
-`python tests/benchmarks/run.py --out build/bench.json` (`make bench`), and
+`python doctests/measure/bench.py --out build/bench.json` (`make bench`), and
 returns Markdown: where and with what the run was measured, the per-message
 table (ns per round trip, ratios to Starlette 0.29 and to today's Starlette),
 the uvicorn echo figures and the wall-clock figures, each against its target.
@@ -10,13 +10,9 @@ Every number comes from the file; only headings and targets are typed here.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "build" / "bench.json"
-COMMAND = "python tests/benchmarks/run.py --out build/bench.json"
+from doctests.builddata import BENCH, describe
 
 # The targets of the benchmark issue. A ratio counts as met up to NOISE: the
 # batches of one run differ by more than that on a shared machine.
@@ -27,11 +23,9 @@ EXCHANGES = {"text": "`send_text` + `receive_text`", "json": "`send_json` + `rec
 
 
 def load() -> dict[str, Any]:
-    """The results file, or an error that names the command which writes it."""
-    if not RESULTS.exists():
-        raise FileNotFoundError(f"{RESULTS} is missing: run `make bench` (or `{COMMAND}`) before building the docs")
-    data: dict[str, Any] = json.loads(RESULTS.read_text())
-    return data
+    """The figures, with the stamp under "environment"; `MissingInput` names the make target."""
+    document = BENCH.read_document()
+    return {**document["data"], "environment": document["environment"]}
 
 
 def verdict(ratio: float) -> str:
@@ -39,14 +33,7 @@ def verdict(ratio: float) -> str:
 
 
 def heading(data: dict[str, Any]) -> list[str]:
-    machine = data["machine"]
-    versions = ", ".join(f"{name} {version}" for name, version in data["versions"].items())
-    load_average = " / ".join(str(x) for x in machine["load_average_before"])
-    return [
-        f"Measured on {data['measured']} with `{data['command']}` on {machine['nproc']} CPUs "
-        f"({machine['cpu']}; {machine['platform']}; load average {load_average} when the run began), "
-        f"Python {machine['python']}, {versions}.",
-    ]
+    return [f"{describe(data['environment'])} Command: `{data['command']}`."]
 
 
 def message_table(data: dict[str, Any]) -> list[str]:

@@ -32,7 +32,9 @@ import builtins
 import functools
 import importlib
 import importlib.metadata
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -144,16 +146,26 @@ class Implementation:
         return swapped
 
 
-def load(module_name: str) -> Implementation:
-    """Import `module_name` and collect the names to swap.
+def load(target: str) -> Implementation:
+    """Import `target` (a dotted module name, or a `.py` file) and collect the names to swap.
+
+    A file is imported as a top-level module named after it, with its folder
+    put first on `sys.path`, as `uvicorn --app-dir` does for an app.
 
     Raises:
         ImplementationError: The module cannot be imported or lacks a required name.
     """
+    module_name = target
+    if target.endswith(".py"):
+        path = Path(target)
+        if not path.is_file():
+            raise ImplementationError(f"--impl {target}: no such file")
+        sys.path.insert(0, str(path.resolve().parent))
+        module_name = path.stem
     try:
         module = importlib.import_module(module_name)
     except Exception as error:  # any import-time failure is the implementation's, not ours
-        raise ImplementationError(f"--impl {module_name}: cannot import it ({type(error).__name__}: {error})") from None
+        raise ImplementationError(f"--impl {target}: cannot import it ({type(error).__name__}: {error})") from None
     missing = [name for name in REQUIRED if not hasattr(module, name)]
     if len(missing) == len(REQUIRED):
         raise ImplementationError(f"--impl {module_name}: it has none of {', '.join(REQUIRED)}")

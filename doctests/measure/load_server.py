@@ -7,7 +7,7 @@ and serves it on a listening socket the parent process bound and passed down
 (`--fd`), so no port is fixed and there is no race between choosing a port and
 binding it. Run by the tests, not by hand:
 
-    python tests/load/server.py echo --ws websockets-sansio --fd 3
+    python doctests/measure/load_server.py echo --ws websockets-sansio --fd 3
 
 The app is wrapped by `Watched`, which passes every call through unchanged
 except plain HTTP requests to `STATS_PATH`, which it answers itself:

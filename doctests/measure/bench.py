@@ -1,6 +1,7 @@
 """Run every benchmark and write the figures to a JSON file (`make bench`).
 
-    .venv/bin/python tests/benchmarks/run.py --out build/bench.json
+    python -m doctests.measure.bench            # make bench
+    python -m doctests.measure.bench --quick    # make build/bench.json
 
 Each figure is measured in this one run, side by side with what it is
 compared with, and reported as a ratio; absolute times only describe this
@@ -17,57 +18,30 @@ machine on this day. The parts:
 * **Wall clock**: the whole spec check (`python -m doctests`) and a strict
   docs build (`mkdocs build --strict` into a temporary directory).
 
-The file is written once the per-message figures exist, and again at the end,
-because the docs build renders the Performance page from this very file.
+The docs build is timed with the Performance page's generated part left out
+(`SKIP_GENERATED=performance`, see `doctests.sitegen.hooks`): that part reads
+the figures this run is making, so timing it would need them first. The file
+is written once, at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import subprocess
-import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))  # run as a script: its siblings are plain modules
+from doctests import builddata
+from doctests.builddata import BENCH, ROOT
 
-import bench_echo
-import bench_messages
+from . import bench_echo, bench_messages
 
-ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
 MKDOCS = ROOT / ".venv" / "bin" / "mkdocs"
-
-
-def machine() -> dict[str, Any]:
-    """The CPU count, CPU model and platform the figures were measured on."""
-    model = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.partition(":")[2].strip()
-                break
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": model,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_average_before": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
-def versions() -> dict[str, str]:
-    names = {"reference_impl": "asgi-websockets-reference", "starlette": "starlette", "uvicorn": "uvicorn"}
-    names |= {"websockets": "websockets", "mkdocs": "mkdocs", "mkdocs-material": "mkdocs-material"}
-    return {label: metadata.version(dist) for label, dist in names.items()}
 
 
 def ratios(ns: dict[str, dict[str, float]], stat: str) -> dict[str, float]:
@@ -83,7 +57,7 @@ def per_message(batch: int, repeats: int) -> dict[str, Any]:
     """Per-message figures from this process (today's Starlette) and from the oracle env (Starlette 0.29)."""
     runs = {"starlette_today": bench_messages.measure(["raw", "reference", "starlette"], batch, repeats)}
     if ORACLE_PYTHON.exists():
-        command = [str(ORACLE_PYTHON), str(Path(__file__).with_name("bench_messages.py"))]
+        command = [str(ORACLE_PYTHON), "-m", "doctests.measure.bench_messages"]
         command += ["--batch", str(batch), "--repeats", str(repeats)]
         done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, timeout=600)
         runs["starlette_029"] = json.loads(done.stdout)
@@ -94,12 +68,14 @@ def per_message(batch: int, repeats: int) -> dict[str, Any]:
     return runs
 
 
-def wall_clock(command: list[str], repeats: int = 2, placeholder: str = "") -> dict[str, Any]:
+def wall_clock(
+    command: list[str], repeats: int = 2, placeholder: str = "", env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Seconds for `command` (best of `repeats`), with its exit status and the tail of its output if it failed."""
     times, status, tail = [], 0, ""
     for _ in range(repeats):
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
         times.append(time.perf_counter() - started)
         status = done.returncode
         if status:
@@ -111,14 +87,9 @@ def wall_clock(command: list[str], repeats: int = 2, placeholder: str = "") -> d
     return {"command": shown, "seconds": min(times), "runs": times, "status": status, "tail": tail}
 
 
-def write(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
-
-
 def report(data: dict[str, Any]) -> None:
     """Print the figures as a table."""
-    print(f"machine: {data['machine']['nproc']} CPUs, {data['machine']['cpu']}, Python {data['machine']['python']}")
+    print(builddata.describe(builddata.stamp()))
     for env, run in data["per_message"].items():
         print(f"\n[{env}: Starlette {run['starlette']}] ns per round trip, min (median) of {run['repeats']} batches")
         for kind in ("text", "json"):
@@ -141,7 +112,7 @@ def report(data: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the benchmarks and write their figures as JSON.")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
+    parser.add_argument("--out", type=Path, default=BENCH.path)
     parser.add_argument("--quick", action="store_true", help="fewer, smaller batches (for a smoke run)")
     parser.add_argument("--skip-echo", action="store_true")
     parser.add_argument("--skip-wall", action="store_true")
@@ -149,27 +120,24 @@ def main() -> None:
     batch, repeats = (5_000, 5) if args.quick else (20_000, 9)
     started = time.perf_counter()
     data: dict[str, Any] = {
-        "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python tests/benchmarks/run.py" + (" --quick" if args.quick else ""),
-        "machine": machine(),
-        "versions": versions(),
+        "command": "python -m doctests.measure.bench" + (" --quick" if args.quick else ""),
         "per_message": per_message(batch, repeats),
         "profile": {"tool": "cProfile", "round_trip": "send_text + receive_text", "top": bench_messages.profile()},
     }
-    write(args.out, data)  # the docs build below renders the Performance page from it
     if not args.skip_echo:
         data["echo"] = bench_echo.measure(*((500, 3) if args.quick else (2_000, 5)))
-        write(args.out, data)
     if not args.skip_wall:
         with tempfile.TemporaryDirectory() as site:
             # The build first: the full spec check also reads the rendered reference.
-            docs_build = wall_clock([str(MKDOCS), "build", "--strict", "--quiet", "-d", site], placeholder=site)
+            without_figures = {**os.environ, "SKIP_GENERATED": "performance"}
+            docs_build = wall_clock(
+                [str(MKDOCS), "build", "--strict", "--quiet", "-d", site], placeholder=site, env=without_figures
+            )
             python = str(ROOT / ".venv" / "bin" / "python")
             spec_check = wall_clock([python, "-m", "doctests", "--site", site], placeholder=site)
             data["wall_clock"] = {"spec_check": spec_check, "docs_build": docs_build}
-    data["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     data["seconds"] = round(time.perf_counter() - started, 1)
-    write(args.out, data)
+    BENCH.write(data, args.out)
     report(data)
     print(f"\nwrote {args.out} in {data['seconds']} s")
 

@@ -1,6 +1,6 @@
 """Generated parts of the site, rendered at build time so they cannot drift.
 
-The interface: a module `doctests/pages/NAME.py` with a function
+The interface: a module `doctests/sitegen/pages/NAME.py` with a function
 
     def render() -> str: ...
 
@@ -10,7 +10,7 @@ a line of its own:
 
     <!-- generate: NAME -->
 
-and `doctests/mkdocs_hooks.py` replaces that line with `render()`'s result
+and `doctests/sitegen/hooks.py` replaces that line with `render()`'s result
 while mkdocs builds. An unknown NAME fails the build. `render()` must compute
 its content by running code (the table, real calls, real runs), never return
 text typed by hand, and must not touch the network.

@@ -13,7 +13,7 @@ Exception lines are compared without the module prefix on either side, so
 `WebSocketDisconnect: 1000` matches an exception raised by
 `reference_impl.websockets` or by any other implementation's module.
 
-With an `Implementation` (see `doctests.impl`), each session's namespace
+With an `Implementation` (see `doctests.spec.impl`), each session's namespace
 swaps the reference's `WebSocket` & co. for the implementation's.
 """
 
@@ -37,8 +37,8 @@ from pathlib import Path
 from types import CodeType, FrameType, TracebackType
 from typing import Any, Literal
 
+from ..spec.impl import Implementation
 from .collect import Session, Snippet, relative
-from .impl import Implementation
 
 FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -296,7 +296,7 @@ def format_traceback(error: BaseException, path: str) -> str:
 
 def _wire_rows() -> Any:
     # Imported here: it imports reference_impl, which must not load before coverage starts.
-    from .wire import WireRows
+    from ..spec.wire import WireRows
 
     return WireRows()
 

@@ -7,9 +7,9 @@ observed, as short descriptions produced from the actual messages, return
 values and exceptions. Every wait has a timeout; a wait that runs out is
 recorded as "timeout" instead of hanging. Run it with:
 
-    python tests/servers/probe.py --out build/servers.json
+    python -m doctests.measure.probe    # make build/servers.json
 
-`doctests/pages/servers.py` turns the JSON into the "What servers do" page.
+`doctests/sitegen/pages/servers.py` turns the JSON into the "What servers do" page.
 The module also holds `running_server`, which the tests under `tests/servers/`
 use to start and stop uvicorn.
 """
@@ -19,10 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime
-import importlib.metadata
-import json
-import platform
 import socket
 import threading
 import time
@@ -34,6 +30,8 @@ from typing import Any
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from doctests.builddata import SERVERS
 
 BACKENDS = ("websockets-sansio", "wsproto")
 MAX_SIZE = 1024  # ws_max_size for the probe: small, so "too big" is cheap to send.
@@ -476,21 +474,11 @@ async def run_cases(backend: str) -> dict[str, Any]:
     return results
 
 
-def versions() -> dict[str, str]:
-    """The versions of Python and of the packages measured."""
-    found = {"python": platform.python_version()}
-    for name in ("uvicorn", "websockets", "wsproto"):
-        found[name] = importlib.metadata.version(name)
-    return found
-
-
 def measure() -> dict[str, Any]:
     """Run the whole probe: every case on every backend."""
     started = time.monotonic()
     backends = {backend: asyncio.run(run_cases(backend)) for backend in BACKENDS}
     return {
-        "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "versions": versions(),
         "config": {"ws_max_size": MAX_SIZE, "wait_seconds": WAIT},
         "cases": [{"id": case.id, "title": case.title, "does": case.does} for case in CASES],
         "backends": backends,
@@ -501,11 +489,9 @@ def measure() -> dict[str, Any]:
 def main() -> None:
     """Command line: write the measurements as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("build/servers.json"), help="where to write the JSON")
-    out = parser.parse_args().out
+    parser.add_argument("--out", type=Path, help=f"where to write the JSON (default {SERVERS.target})")
     results = measure()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    out = SERVERS.write(results, parser.parse_args().out)
     print(f"wrote {out} in {results['seconds']} s")
 
 

@@ -1,6 +1,6 @@
 """Load and fault rounds against `docs/examples/echo.py` and `chat.py` on a real uvicorn.
 
-The server runs in a subprocess (`tests/load/server.py`) on a socket this
+The server runs in a subprocess (`doctests/measure/load_server.py`) on a socket this
 process bound to 127.0.0.1 port 0 and passed down, so its memory and file
 descriptors are measured on their own. The clients are real `websockets`
 asyncio clients, all in this process's one event loop.
@@ -9,7 +9,7 @@ Every message carries its sender and a sequence number (`"SENDER SEQ
 PADDING"`), and every receiver keeps a `Ledger` per sender, so a message lost,
 duplicated or delivered out of order is counted, never guessed. Each round
 returns a JSON-ready dict whose `problems` list is empty when every check
-passed; `tests/load/test_load.py` asserts that, and `tests/load/stress.py`
+passed; `tests/load/test_load.py` asserts that, and `doctests/measure/reliability.py`
 exits 1 otherwise. Every loop is bounded by a count and every wait by a
 deadline (`asyncio.timeout`), so a lost message ends a round as a reported
 timeout instead of a hang.
@@ -27,12 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import http.client
-import importlib.metadata
 import json
-import os
-import platform
 import signal
 import socket
 import struct
@@ -48,7 +44,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-SERVER = Path(__file__).resolve().parent / "server.py"
+SERVER = Path(__file__).resolve().parent / "load_server.py"
 BACKENDS = ("websockets-sansio", "wsproto")
 PROGRESS_SECONDS: float | None = None  # When set (by stress.py), long rounds print their progress this often.
 WINDOW = 32  # Chat messages in flight at once; below chat.QUEUE_SIZE (64), see the module docstring.
@@ -109,7 +105,7 @@ def ledger_problems(who: str, ledgers: dict[int, Ledger], expected: dict[int, in
 
 @dataclass
 class Server:
-    """A running `tests/load/server.py` subprocess."""
+    """A running `doctests/measure/load_server.py` subprocess."""
 
     app: str
     ws: str
@@ -187,7 +183,7 @@ class Server:
 
 @contextlib.contextmanager
 def serve(app: str, ws: str, startup: float = 15.0, mutate: str | None = None) -> Iterator[Server]:
-    """Start `tests/load/server.py APP` on a fresh 127.0.0.1 port; always kill it on exit.
+    """Start `doctests/measure/load_server.py APP` on a fresh 127.0.0.1 port; always kill it on exit.
 
     `mutate` names a deliberate fault for the server to inject (see `server.mutate`).
     """
@@ -690,29 +686,9 @@ async def chat_faults(
 # Results --------------------------------------------------------------------
 
 
-def environment() -> dict[str, Any]:
-    """Versions and machine, for the Reliability page."""
-    versions = {"python": platform.python_version()}
-    for name in ("uvicorn", "websockets", "wsproto", "asgi-websockets-reference"):
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return {
-        "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "versions": versions,
-        "machine": {
-            "nproc": os.cpu_count(),
-            "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-        },
-    }
-
-
-def write_results(path: Path, kind: str, command: str, scale: dict[str, Any], results: dict[str, Any]) -> None:
-    """Write one run's results, with the environment, as JSON for `doctests/pages/reliability.py`."""
-    document = {"kind": kind, "command": command, "scale": scale, **environment(), **results}
+def results_document(kind: str, command: str, scale: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
+    """One run's results as `doctests.sitegen.pages.reliability` reads them (`builddata.RELIABILITY`)."""
+    document = {"kind": kind, "command": command, "scale": scale, **results}
     problems = [p for section in ("load", "faults") for entry in results.get(section, []) for p in entry["problems"]]
     document["passed"] = not problems
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=1) + "\n")
+    return document

@@ -1,6 +1,6 @@
 """A real run of the spec check, for the "Check your implementation" page.
 
-`render()` runs `python -m doctests --impl doctests.example_impl` on two
+`render()` runs `python -m doctests --impl docs/examples/spec_demo/websockets_demo.py` on two
 tutorial pages in a subprocess (a fresh interpreter, as a user would run it)
 and shows its output and one record of its JSON report, exactly as produced.
 """
@@ -13,8 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-ARGS = ["--impl", "doctests.example_impl", "docs/tutorial/json.md", "docs/tutorial/echo.md"]
+from doctests import ROOT, builddata
+
+ARGS = ["--impl", "docs/examples/spec_demo/websockets_demo.py", "docs/tutorial/json.md", "docs/tutorial/echo.md"]
 
 
 def run() -> tuple[str, int, dict[str, object]]:
@@ -30,7 +31,7 @@ def run() -> tuple[str, int, dict[str, object]]:
         )
         if done.returncode not in (0, 1) or not report.exists():
             raise RuntimeError(f"python -m doctests {' '.join(ARGS)} failed:\n{done.stdout}{done.stderr}")
-        examples = json.loads(report.read_text(encoding="utf-8"))["examples"]
+        examples = builddata.read_data(report)["examples"]
     failing: dict[str, object] = next((example for example in examples if example["status"] == "failed"), {})
     return done.stdout, done.returncode, failing
 

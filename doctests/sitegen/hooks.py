@@ -3,12 +3,15 @@
 Registered in `mkdocs.yml` under `hooks:`.
 
 * A Markdown line `<!-- generate: NAME -->` is replaced, at build time, by
-  what `doctests.pages.NAME.render()` returns (Markdown or HTML).
+  what `doctests.sitegen.pages.NAME.render()` returns (Markdown or HTML).
+  `SKIP_GENERATED=NAME[,NAME...]` in the environment renders those parts as
+  a one-line note instead: the benchmark times a build that way, because the
+  Performance part reads the figures that very run is making.
 * A ```` ```python ```` fence whose first line starts with `>>>` is shown
   with the `pycon` lexer, so prompts and output get their own CSS classes
   (`.gp`, `.go`) and the copy button can leave them out. The page source keeps
   `python`, which is what `doctests` runs.
-* `doctests/python-objects.inv` (written by `python -m doctests.inventory`) is
+* `doctests/sitegen/python-objects.inv` (written by `python -m doctests.sitegen.inventory`) is
   registered with autorefs, so links to the standard library resolve without
   downloading docs.python.org's inventory.
 """
@@ -16,6 +19,7 @@ Registered in `mkdocs.yml` under `hooks:`.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -26,13 +30,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # mkdocs loads this file by path and restores sys.path afterwards: import the
-# package now, so that `doctests.pages.NAME` can be found later via its __path__.
+# package now, so that `doctests.sitegen.pages.NAME` can be found later via its __path__.
 sys.path.insert(0, str(ROOT))
-import doctests.pages  # noqa: E402, F401
+import doctests.sitegen.pages  # noqa: E402, F401
 
-INVENTORY = ROOT / "doctests" / "python-objects.inv"
+INVENTORY = Path(__file__).with_name("python-objects.inv")
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)
 SESSION_FENCE = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*python(?P<rest>[^\n]*)\n(?=(?:[ \t]*\n)*[ \t]*>>>)",
@@ -41,11 +45,13 @@ SESSION_FENCE = re.compile(
 
 
 def render(name: str) -> str:
-    """What `doctests.pages.<name>.render()` returns; a build error if there is no such page part."""
+    """What `doctests.sitegen.pages.<name>.render()` returns; a build error if there is no such page part."""
+    if name in os.environ.get("SKIP_GENERATED", "").split(","):
+        return f"*(The generated part `{name}` is left out of this build: `SKIP_GENERATED={name}`.)*"
     try:
-        module = importlib.import_module(f"doctests.pages.{name}")
+        module = importlib.import_module(f"doctests.sitegen.pages.{name}")
     except ModuleNotFoundError as error:
-        raise PluginError(f"<!-- generate: {name} -->: no module doctests/pages/{name}.py ({error})") from error
+        raise PluginError(f"<!-- generate: {name} -->: no module doctests/sitegen/pages/{name}.py ({error})") from error
     return str(module.render())
 
 
