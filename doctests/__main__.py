@@ -38,7 +38,7 @@ from typing import Any
 from .runner import coverage as measure
 from .runner.collect import DEFAULT_PATHS, ROOT, collect, expand, relative
 from .runner.run import TIMEOUT, Outcome, Runner, main_runner
-from .spec.impl import REFERENCE, ImplementationError, load
+from .spec.impl import REFERENCE, ImplementationError, load, names_reference
 from .spec.report import Report
 
 BRANCH_TARGET = 98.0
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Coverage must start before reference_impl is first imported, so its module-level lines count.
     cov = None
-    if args.impl.split(".")[0] == "reference_impl":
+    if names_reference(args.impl):
         if importlib.util.find_spec("coverage") is None:
             print("coverage checks skipped: the `coverage` package is not installed")
         else:
@@ -96,14 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     enforce = implementation.is_reference and not args.paths and not args.exclude_tag and not args.require_tag
     print(implementation.describe(), flush=True)
     started = time.monotonic()
-    runner = main_runner(implementation)
-    runner.timeout = args.timeout
-    if cov is not None and implementation.is_reference:
-        outcomes, problems = run_and_measure(cov, files, runner, args, enforce)
-    else:
-        if cov is not None:
-            cov.stop()
-        outcomes, problems = run_files(files, runner, args), 0
+    with main_runner(implementation) as runner:
+        runner.timeout = args.timeout
+        if cov is not None and implementation.is_reference:
+            outcomes, problems = run_and_measure(cov, files, runner, args, enforce)
+        else:
+            if cov is not None:
+                cov.stop()
+            outcomes, problems = run_files(files, runner, args), 0
     elapsed = time.monotonic() - started
 
     chosen = [outcome for outcome in outcomes if selected(outcome, args)]
@@ -193,7 +193,7 @@ def report_coverage(
     public = names
     failures: list[str] = []
     applied = {row for outcome in outcomes for row in outcome.rows}
-    rows_missing = [repr(row) for row in TABLE if repr(row) not in applied]
+    rows_missing = [repr(row) for row in TABLE if row.key not in applied]
     print(f"rows covered {len(TABLE) - len(rows_missing)}/{len(TABLE)}")
     if rows_missing:
         failures.append("rows with no example: " + ", ".join(rows_missing))

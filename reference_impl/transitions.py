@@ -11,10 +11,30 @@ Two pseudo message types complete each state:
   is read (`receive`) or even looked at (`send`).
 * `OTHER`: every message type that no other row of that state names.
 
-The engine below is all the logic there is; `reference_impl.websockets`, the
-docs, the state diagram and the coverage checks all read this one table.
+The engine below applies the table; `reference_impl.websockets`, the docs,
+the state diagram and the coverage checks all read this one table.
+
+Rules that are *not* in the table, and where they live (all in
+`reference_impl.websockets`):
+
+* **Not connected.** `receive_text`, `receive_bytes`, `receive_json` and the
+  `iter_*` helpers first require `application_state` to be `CONNECTED`, else
+  `RuntimeError` with `NOT_CONNECTED` (`WebSocket._require_connected`). ASGI
+  lets raw `receive()` run before `accept`; the helpers refuse it, as
+  Starlette 0.29.0 does.
+* **`mode` before state.** `receive_json` and `send_json` check `mode` before
+  anything else (`BAD_MODE`), so a bad `mode` wins over a wrong state.
+* **`accept` reads `websocket.connect`.** `accept()` in `CONNECTING` first
+  receives, because ASGI's `websocket.connect` must be read before the
+  handshake is answered (ASGI WebSocket spec, "Connect - receive event").
+* **Disconnect becomes an exception.** The `*_text`, `*_bytes`, `*_json`
+  helpers turn a `websocket.disconnect` into `WebSocketDisconnect(code,
+  reason)`, where the table only moves the state (`_raise_on_disconnect`);
+  raw `receive()` returns the message. The codes are RFC 6455's (section
+  7.4.1).
 
 Examples:
+
     >>> from reference_impl.transitions import Side, WebSocketState, find
     >>> find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect")
     Row(CLIENT, CONNECTING, 'websocket.connect' -> CONNECTED)
@@ -22,8 +42,9 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 
@@ -75,6 +96,16 @@ class Row:
         """The error text template, or `None` for a successful transition."""
         return self.outcome if isinstance(self.outcome, str) else None
 
+    @property
+    def key(self) -> str:
+        """The row's identity in reports and coverage: side, state and message type.
+
+        Example:
+            >>> TABLE[0].key
+            'client_state CONNECTING websocket.connect'
+        """
+        return f"{self.side.value} {self.state.name} {self.message_type}"
+
     def __repr__(self) -> str:
         outcome = self.outcome.name if isinstance(self.outcome, WebSocketState) else "RuntimeError"
         return f"Row({self.side.name}, {self.state.name}, {self.message_type!r} -> {outcome})"
@@ -108,8 +139,27 @@ for _row in TABLE:
     _ROWS.setdefault((_row.side, _row.state), {})[_row.message_type] = _row
 
 #: Callables told of every row the engine applies. The doc harness uses this
-#: to measure which rows the examples exercise; it is empty otherwise.
+#: to measure which rows the examples exercise; it is empty otherwise. Add one
+#: with `observing`, which removes it again.
 observers: list[Callable[[Row], None]] = []
+
+
+@contextlib.contextmanager
+def observing(observer: Callable[[Row], None]) -> Iterator[Callable[[Row], None]]:
+    """Tell `observer` of every row applied inside the `with` block, and only there.
+
+    Example:
+        >>> seen = []
+        >>> with observing(seen.append):
+        ...     find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect") and None
+        >>> observers
+        []
+    """
+    observers.append(observer)
+    try:
+        yield observer
+    finally:
+        observers.remove(observer)
 
 
 def _pick(rows: dict[str, Row], message_type: object) -> Row:

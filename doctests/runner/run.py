@@ -144,9 +144,9 @@ class Runner:
         self.checker = doctest.OutputChecker()
         self._rows: list[str] = []
 
-    def note_row(self, row: object) -> None:
-        """An observer for `reference_impl.transitions.observers`."""
-        self._rows.append(repr(row))
+    def note_row(self, row: Any) -> None:
+        """An observer for `reference_impl.transitions.observing`: rows are known by their `key`."""
+        self._rows.append(row.key)
 
     def run(self, session: Session) -> list[Outcome]:
         """Run every snippet of `session` in order, on one namespace and one loop."""
@@ -309,10 +309,14 @@ def _show(snippet: Snippet, difference: str) -> str:
     return f"{_indent(snippet.source)}{difference}"
 
 
-def main_runner(implementation: Implementation | None = None) -> Runner:
-    """A `Runner` whose row observer is hooked into `reference_impl.transitions`, when it is importable."""
+@contextlib.contextmanager
+def main_runner(implementation: Implementation | None = None) -> Iterator[Runner]:
+    """A `Runner` told of every table row the reference applies inside the `with` block, and only there."""
     runner = Runner(implementation=implementation)
-    with contextlib.suppress(ImportError):
+    try:
         transitions = importlib.import_module("reference_impl.transitions")
-        transitions.observers.append(runner.note_row)
-    return runner
+    except ImportError:
+        yield runner
+        return
+    with transitions.observing(runner.note_row):
+        yield runner

@@ -49,6 +49,15 @@ SWAPPED_MODULES = ("reference_impl", "reference_impl.websockets", "reference_imp
 _distributions = functools.cache(importlib.metadata.packages_distributions)
 
 
+def names_reference(target: str) -> bool:
+    """Whether `--impl target` is the reference itself: the one test of "is this the reference".
+
+    The command line asks it before anything is imported (coverage must start
+    first); `Implementation.is_reference` asks it afterwards.
+    """
+    return target.split(".")[0] == "reference_impl"
+
+
 class ImplementationError(Exception):
     """MODULE cannot be imported or lacks a required name; the message is one line."""
 
@@ -70,8 +79,8 @@ class Implementation:
 
     @property
     def is_reference(self) -> bool:
-        """True when nothing is swapped: the reference runs as itself."""
-        return not self.replaced
+        """True when the reference runs as itself (see `names_reference`)."""
+        return names_reference(self.module)
 
     def version(self) -> str:
         """`package version` of the distribution that provides the module, as far as it can be found."""

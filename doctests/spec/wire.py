@@ -50,6 +50,6 @@ class WireRows:
                 else:
                     row = find(Side.APPLICATION, seen.application, message_type)
                     seen.application = row.next_state or seen.application
-                found.append(repr(row))
+                found.append(row.key)
             seen.read = len(value.transcript)
         return found

@@ -109,3 +109,14 @@ def test_cli_summary_closing_line_and_exit_status() -> None:
 
     missing = subprocess.run([*command, "no/such/file.md"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2
+
+
+def test_three_runs_in_one_process_leave_no_row_observer(capsys: pytest.CaptureFixture[str]) -> None:
+    from doctests.__main__ import main
+    from reference_impl import transitions
+
+    page = str(ROOT / "docs" / "tutorial" / "echo.md")
+    for _ in range(3):
+        assert main(["--quiet", page]) == 0
+    capsys.readouterr()
+    assert transitions.observers == []

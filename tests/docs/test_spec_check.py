@@ -67,8 +67,8 @@ def test_examples_importing_reference_impl_get_the_implementation_under_test(
     # The transitions come from the messages that crossed the peer.
     accept = next(e for e in data["examples"] if e["source"] == "await websocket.accept()\n")
     assert accept["rows"] == [
-        "Row(CLIENT, CONNECTING, 'websocket.connect' -> CONNECTED)",
-        "Row(APPLICATION, CONNECTING, 'websocket.accept' -> CONNECTED)",
+        "client_state CONNECTING websocket.connect",
+        "application_state CONNECTING websocket.accept",
     ]
     assert data["swapped"]["WebSocket"] == "websockets_demo.WebSocket"
     assert data["kept"] == ["WebSocketClose", "HTTPConnection"]

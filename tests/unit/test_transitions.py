@@ -6,7 +6,7 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from reference_impl import websockets
+from reference_impl import transitions, websockets
 from reference_impl.transitions import (
     ANY,
     OTHER,
@@ -180,3 +180,26 @@ def test_row_properties_and_repr() -> None:
     assert repr(bad) == "Row(APPLICATION, DISCONNECTED, '(any)' -> RuntimeError)"
     with pytest.raises(FrozenInstanceError):
         ok.outcome = DISCONNECTED  # type: ignore[misc]
+
+
+def test_each_row_has_a_distinct_key_naming_side_state_and_type() -> None:
+    keys = [row.key for row in TABLE]
+    assert len(set(keys)) == len(TABLE)
+    assert keys[0] == "client_state CONNECTING websocket.connect"
+
+
+def test_observing_tells_the_observer_only_inside_the_block() -> None:
+    seen: list[Row] = []
+    row = TABLE[0]
+    with transitions.observing(seen.append):
+        transitions.apply(row)
+        assert transitions.observers == [seen.append]
+    transitions.apply(row)
+    assert seen == [row]
+    assert transitions.observers == []
+
+
+def test_observing_removes_the_observer_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError), transitions.observing(print):
+        transitions.apply(TABLE[-1])
+    assert transitions.observers == []
