@@ -23,23 +23,14 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from doctests import ROOT as REPO
+from tests.support import chromium
 
 from .builtsite import html_pages
 from .layout import CODE_FIT_JS, PHONE
 from .report import SUMMARY
 from .visit import Visit, Visitor, origin_of
 
-CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HERE = Path(__file__).parent
 
 
@@ -54,9 +45,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # summary says why in one line. (A module-level skip in this conftest would
 # crash pytest when this directory is its argument: such conftests load before
 # collection, where a skip is not expected.)
-NO_CHROMIUM = (
-    None if Path(CHROMIUM).is_file() else f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
-)
+NO_CHROMIUM = chromium.missing()
 
 
 class _NoChromium(pytest.File):
@@ -142,11 +131,11 @@ def browser() -> Iterator[Browser]:
     if NO_CHROMIUM:  # a test module named explicitly is collected all the same
         pytest.skip(NO_CHROMIUM)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = chromium.launch(playwright)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
 
 
 @pytest.fixture(scope="session")

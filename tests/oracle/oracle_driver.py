@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import starlette
@@ -22,16 +22,13 @@ import starlette.websockets
 
 import reference_impl
 import reference_impl.datastructures
+from tests.support.drive import drive
 
 Message = Any  # a dict, or deliberately not one: None, 42, ...
 
 
 class ScriptExhausted(Exception):
     """The fake `receive` was called with no message left: a real server would block here."""
-
-
-class Suspended(Exception):
-    """The coroutine waited on something the fakes never provide: it would hang."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,16 +82,6 @@ class FakeServer:
 
     async def send(self, message: Message) -> None:
         self.sent.append(copy.deepcopy(message))
-
-
-def drive(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine to completion without an event loop, or raise `Suspended`."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    coroutine.close()
-    raise Suspended("the call suspended; with a real server it would wait forever")
 
 
 def normalise(value: Any) -> Any:

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from oracle_differences import SCOPE_CHECKS, WEBSOCKET_CHECKS
-from oracle_driver import Outcome, Suspended, drive
+from oracle_driver import Outcome, drive
 
 from reference_impl.differences import BY_ID, DIFFERENCES
+from tests.support.drive import Suspended
 
 MIN_WEBSOCKET_CASES = 3000  # 3222 when written
 MIN_SCOPE_CASES = 1000  # 1188 when written

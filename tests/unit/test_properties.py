@@ -53,6 +53,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from reference_impl import WebSocket, WebSocketDisconnect, WebSocketState, transitions
 from reference_impl.transitions import TABLE, Row, Side
 from reference_impl.websockets import BAD_MODE, NOT_CONNECTED
+from tests.support.drive import drive
 
 
 def _load_strategies() -> ModuleType:
@@ -90,16 +91,6 @@ class PeerSilent(Exception):
 
 class SendFailed(Exception):
     """The fake server's `send` failed, once, on request."""
-
-
-def drive(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine that must never suspend, and return its value."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    coroutine.close()
-    raise AssertionError("the call suspended")
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
