@@ -213,9 +213,7 @@ def markdown_session(path: Path) -> Session:
         elif source.lstrip().startswith(">>>"):
             snippets += doctest_snippets(str(path), source, fence_line + 1, tags, skip)
         else:
-            snippets.append(
-                Snippet(str(path), fence_line + 1, "script", include_snippets(source), tags=tags, skip=skip)
-            )
+            snippets.append(Snippet(str(path), fence_line + 1, "script", source, tags=tags, skip=skip))
     return Session(str(path), snippets)
 
 

@@ -1,1 +1,1 @@
-"""Browser tests of the built site: headless Chromium driven by Playwright (issue 7)."""
+"""Browser tests of the built site: headless Chromium driven by Playwright."""

@@ -1,4 +1,4 @@
-"""The copy button gives clean code, and each reference page's first example runs as copied (issue 7, item 3).
+"""The copy button gives clean code, and each reference page's first example runs as copied.
 
 The clipboard is the real one: the tab is granted clipboard permissions, the
 test clicks Material's copy button and reads `navigator.clipboard`.

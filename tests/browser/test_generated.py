@@ -1,4 +1,4 @@
-"""The generated pages are there and filled: the state diagram as inline SVG, and the tables (issue 7, item 4).
+"""The generated pages are there and filled: the state diagram as inline SVG, and the tables.
 
 What the pages must contain is taken from the code (the state names, the
 method names), never typed here.

@@ -1,4 +1,4 @@
-"""Every internal link and anchor of the built site resolves; external links are listed (issue 7, item 6).
+"""Every internal link and anchor of the built site resolves; external links are listed.
 
 This reads the HTML files with the standard library: no browser, nothing fetched.
 """

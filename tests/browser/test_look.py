@@ -1,4 +1,4 @@
-"""How the site looks: screenshots in light and dark, and code blocks readable on a phone (issue 7, item 5).
+"""How the site looks: screenshots in light and dark, and code blocks readable on a phone.
 
 Screenshots go to `artifacts/screenshots/` (gitignored) for people to look
 at. To show they are real pictures, each PNG is decoded by the browser and

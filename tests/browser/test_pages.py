@@ -1,4 +1,4 @@
-"""Every page loads offline and clean, over http and from file://, and none is too heavy (issue 7, items 1 and 7).
+"""Every page loads offline and clean, over http and from file://, and none is too heavy.
 
 Each page is loaded once, with the HTTP cache off (cold cache). Requests to
 any host but the local one are blocked and recorded, so a page that needs the

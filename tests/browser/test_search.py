@@ -1,4 +1,4 @@
-"""Typing each public method of `WebSocket` into the search box finds its reference entry (issue 7, item 2)."""
+"""Typing each public method of `WebSocket` into the search box finds its reference entry."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Load and fault tests against the example apps on a real uvicorn (issue 6, item 2)."""
+"""Load and fault tests against the example apps on a real uvicorn."""
