@@ -129,8 +129,7 @@ CAUSES = (
     Cause(
         "response-state",
         "`WebSocketState.RESPONSE`",
-        "`WebSocketState` has a fourth member, `RESPONSE = 3`, the state after a denial response; "
-        "{old} has three.",
+        "`WebSocketState` has a fourth member, `RESPONSE = 3`, the state after a denial response; {old} has three.",
         lambda e: "RESPONSE: 3" in _text(e, "got") and "RESPONSE" not in _text(e, "expected"),
         Claim.AS_REFERENCE,
     ),
@@ -247,7 +246,7 @@ def load_old(today: Report) -> Report:
 
 
 def product(report: Report) -> str:
-    """"Starlette 0.29.0" for a report whose version is "starlette 0.29.0"."""
+    """The run's product and version: `Starlette 0.29.0` for the version `starlette 0.29.0`."""
     distribution, _, version = report.version.partition(" ")
     label = next((run.label for run in RUNS if run.distribution == distribution), distribution)
     return f"{label} {version}"
@@ -351,7 +350,9 @@ def divergence(key: tuple[str, int], records: list[dict[str, Any] | None], old: 
     first = next(record for record in records if record is not None)
     causes = {id(classify(r)): classify(r) for r in records if r is not None}
     reasons = "; ".join(
-        f"**Why: {cause.title}.** {why(cause, old)}" if cause else "**Unexplained:** no known cause matches this difference."
+        f"**Why: {cause.title}.** {why(cause, old)}"
+        if cause
+        else "**Unexplained:** no known cause matches this difference."
         for cause in causes.values()
     )
     tags = ", ".join(f"`{tag}`" for tag in first["tags"])
