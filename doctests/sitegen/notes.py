@@ -103,19 +103,19 @@ def insert_notes(markdown: str, file: str, runs: Sequence[Run], first_line: int 
             fence = closing_fence(lines, index, f"{file}:{record['line']}")
             blocks.setdefault(fence, {}).setdefault(index, {})[run.title] = (expected, shown_output(record))
     for fence in sorted(blocks, reverse=True):
-        indent = CLOSING_FENCE.match(lines[fence])["indent"]  # type: ignore[index]
-        # Runs that gave the same for every example of the block share one note.
+        indent = lines[fence][: len(lines[fence]) - len(lines[fence].lstrip(" \t"))]
+        # Runs that gave the same output share a note: one note per set of runs.
         by_runs: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for _, outputs in sorted(blocks[fence].items()):
             groups: dict[tuple[str, str], list[str]] = {}
             for run_title, item in outputs.items():
                 groups.setdefault(item, []).append(run_title)
-            for item, titles in groups.items():
-                by_runs.setdefault(tuple(titles), []).append(item)
+            for item, run_titles in groups.items():
+                by_runs.setdefault(tuple(run_titles), []).append(item)
         if not lines[fence].endswith("\n"):
             lines[fence] += "\n"
         note: list[str] = []
-        for titles, items in by_runs.items():
-            note += ["\n", *admonition(" and ".join(titles), items, indent)]
+        for heading, items in by_runs.items():
+            note += ["\n", *admonition(" and ".join(heading), items, indent)]
         lines[fence + 1 : fence + 1] = [*note, "\n"]
     return "".join(lines)
