@@ -1,6 +1,6 @@
 """Where `reference_impl` deliberately differs from Starlette 0.29.0.
 
-The seed page quotes Starlette 0.27-0.29 but is silent on these points; here
+FastAPI's reference page quotes Starlette 0.27-0.29, whose code is silent on these points; here
 the reference follows the ASGI spec (`www.rst` 2.5) and today's Starlette.
 This list is complete: the differential test against 0.29 allows exactly
 these, by `id`, and the docs publish it.
@@ -64,7 +64,10 @@ DIFFERENCES: tuple[Difference, ...] = (
             "and the usual `RuntimeError` in the fourth (receiving in CONNECTING)."
         ),
         reference='It raises the state\'s usual `RuntimeError` ("Expected ASGI message ...") in every state.',
-        grounds="The seed's set-membership test is an accident of its code shape; the table gives one error per state.",
+        grounds=(
+            "Starlette 0.29's set-membership test is an accident of its code shape; "
+            "the table gives one error per state."
+        ),
     ),
 )
 

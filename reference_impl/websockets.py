@@ -18,7 +18,7 @@ __all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState
 
 NOT_CONNECTED = 'WebSocket is not connected. Need to call "accept" first.'
 BAD_MODE = 'The "mode" argument should be "text" or "binary".'
-# A set, as in the seed: an unhashable mode raises TypeError there too.
+# A set, as in Starlette 0.29.0: an unhashable mode raises TypeError there too.
 MODES = frozenset({"text", "binary"})
 
 
@@ -38,7 +38,7 @@ class WebSocketDisconnect(Exception):
     """
 
     def __init__(self, code: int = 1000, reason: str | None = None) -> None:
-        # Like the seed, no super().__init__: args are whatever was passed
+        # Like Starlette 0.29.0, no super().__init__: args are whatever was passed
         # positionally, so str(error) is "1001" for WebSocketDisconnect(1001).
         self.code = code
         self.reason = reason or ""

@@ -11,6 +11,11 @@ Registered in `mkdocs.yml` under `hooks:`.
   with the `pycon` lexer, so prompts and output get their own CSS classes
   (`.gp`, `.go`) and the copy button can leave them out. The page source keeps
   `python`, which is what `doctests` runs.
+* After each code block holding an example whose output differs in today's
+  Starlette or FastAPI, a generated note "In Starlette X" shows what that
+  release gives (`doctests.sitegen.notes`, from `build/compat-*.json`; a
+  missing report fails the build with `builddata.MissingInput`). The notes
+  go in first, while the page's lines are still the source's.
 * `doctests/sitegen/python-objects.inv` (written by `python -m doctests.sitegen.inventory`) is
   registered with autorefs, so links to the standard library resolve without
   downloading docs.python.org's inventory.
@@ -35,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # package now, so that `doctests.sitegen.pages.NAME` can be found later via its __path__.
 sys.path.insert(0, str(ROOT))
 import doctests.sitegen.pages  # noqa: E402, F401
+from doctests.sitegen import notes  # noqa: E402
+from doctests.sitegen.pages import compatibility  # noqa: E402
 
 INVENTORY = Path(__file__).with_name("python-objects.inv")
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)
@@ -55,7 +62,41 @@ def render(name: str) -> str:
     return str(module.render())
 
 
+# The reports the notes come from, read once per build (`on_pre_build` forgets them).
+_note_runs: list[notes.Run] | None = None
+
+
+def on_pre_build(config: MkDocsConfig) -> None:
+    global _note_runs
+    _note_runs = None
+
+
+def note_runs() -> list[notes.Run]:
+    """Today's Starlette and FastAPI reports, as the notes need them; `MissingInput` if one is missing or stale."""
+    global _note_runs
+    if _note_runs is None:
+        labels = {run.distribution: run.label for run in compatibility.RUNS}
+        _note_runs = [
+            notes.Run(notes.title(report, labels), report, run.output.target)
+            for run, report in ((run, compatibility.load(run)) for run in compatibility.RUNS)
+        ]
+    return _note_runs
+
+
+def with_notes(markdown: str, page: Page, config: MkDocsConfig) -> str:
+    """`markdown` with the "In Starlette X" notes; line numbers are counted in the page's source file."""
+    source_path = Path(config.docs_dir) / page.file.src_uri
+    source = source_path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    if not source.endswith(markdown):
+        raise PluginError(f"{source_path}: the page's Markdown is not its source's end: cannot place the notes")
+    first_line = source[: len(source) - len(markdown)].count("\n") + 1
+    file = source_path.resolve().relative_to(ROOT).as_posix()
+    return notes.insert_notes(markdown, file, note_runs(), first_line)
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page is not None and page.file.src_uri.endswith(".md"):
+        markdown = with_notes(markdown, page, config)
     markdown = GENERATE.sub(lambda match: render(match["name"]), markdown)
     return SESSION_FENCE.sub(r"\g<indent>\g<fence>pycon\g<rest>\n", markdown)
 

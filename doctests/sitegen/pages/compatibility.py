@@ -6,12 +6,19 @@ the site is built (`make compat` does both):
     .venv/bin/python -m doctests --impl starlette.websockets --report build/compat-starlette.json
     .venv/bin/python -m doctests --impl fastapi.websockets --report build/compat-fastapi.json
 
-and, if present, the seed's Starlette run (`build/compat-starlette-0.29.json`,
-made in `.venv-oracle`). A divergence is an example that fails with the
+and Starlette 0.29.0's run (`build/compat-starlette-0.29.json`, made in
+`.venv-oracle`). A divergence is an example that fails with the
 implementation (the reference passes them all: `make doctest` checks it). Its "why" comes from `CAUSES`:
-each cause is a fact from the field notes with a test on the example's
-expected and actual text. A divergence no cause matches is shown as
-unexplained, never given a made-up reason.
+each cause is a difference read from the installed package, with a test on
+the example's expected and actual text. A divergence no cause matches is
+shown as unexplained, never given a made-up reason.
+
+The causes are checked against the runs, not trusted:
+
+* a cause no divergence matches is not shown;
+* a cause that says what Starlette 0.29.0 does (`Cause.starlette_029`) is
+  checked against the 0.29.0 run for every divergence it explains, and the
+  page is refused (`CauseClaimError`) if 0.29.0 did otherwise.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,7 @@ from doctests import ROOT, builddata
 from doctests.spec.report import Report
 
 PAGE = "docs/concepts/compatibility.md"
+PAGE_MODULE = "doctests/sitegen/pages/compatibility.py"
 
 
 @dataclass(frozen=True)
@@ -47,14 +56,30 @@ RUNS = (
 OLD_RUN = builddata.COMPAT_STARLETTE_029
 
 
+class Claim(Enum):
+    """What a cause's text says Starlette 0.29.0 does with the examples it explains."""
+
+    NONE = "says nothing about 0.29"
+    AS_REFERENCE = "says 0.29 does what the reference does"
+    AS_TODAY = "says 0.29 does what today's release does"
+
+
+class CauseClaimError(ValueError):
+    """A cause's statement about Starlette 0.29.0 is contradicted by the 0.29.0 run."""
+
+
 @dataclass(frozen=True)
 class Cause:
-    """A known reason for a divergence, and how to recognise it in a failure."""
+    """A known reason for a divergence, how to recognise it in a failure, and what it says of 0.29.
+
+    `why` may name `{old}`, which becomes the 0.29 run's version ("Starlette 0.29.0").
+    """
 
     id: str
     title: str
     why: str
     matches: Callable[[dict[str, Any]], bool]
+    starlette_029: Claim = Claim.NONE
 
 
 def _text(example: dict[str, Any], key: str) -> str:
@@ -76,70 +101,72 @@ CAUSES = (
         "websocket-disconnected",
         "`WebSocketDisconnected` instead of `RuntimeError`",
         "Using the connection after a close or disconnect (or before `accept`) raises `WebSocketDisconnected`, "
-        "a `RuntimeError` subclass, with the seed's text: `except RuntimeError` still catches it, "
+        "a `RuntimeError` subclass, with {old}'s text: `except RuntimeError` still catches it, "
         "only the class name differs.",
         _same_message_other_class,
+        Claim.AS_REFERENCE,
     ),
     Cause(
         "denial-response-error-text",
         "Three message types in the CONNECTING error",
         "`send()` accepts the denial response extension's `websocket.http.response.start` before `accept`, "
-        "so the error for anything else lists three message types instead of the seed's two.",
+        "so the error for anything else lists three message types instead of {old}'s two.",
         lambda e: (
             bool(CONNECTING_ERROR.search(_text(e, "expected")))
             and '"websocket.http.response.start"' in _text(e, "got")
             and '"websocket.http.response.start"' not in _text(e, "expected")
         ),
+        Claim.AS_REFERENCE,
     ),
     Cause(
         "denial-response-accepted",
         "The denial response is accepted",
         "`websocket.http.response.start` before `accept` is the denial response extension: Starlette sends it "
-        "(and enters the `RESPONSE` state) where the seed refuses it with a `RuntimeError`.",
+        "(and enters the `RESPONSE` state) where {old} refuses it with a `RuntimeError`.",
         lambda e: e["reason"] == "expected an exception, got none" and "websocket.http.response.start" in e["source"],
+        Claim.AS_REFERENCE,
     ),
     Cause(
         "response-state",
         "`WebSocketState.RESPONSE`",
-        "`WebSocketState` has a fourth member, `RESPONSE = 3`, the state after a denial response.",
+        "`WebSocketState` has a fourth member, `RESPONSE = 3`, the state after a denial response; {old} has three.",
         lambda e: "RESPONSE: 3" in _text(e, "got") and "RESPONSE" not in _text(e, "expected"),
+        Claim.AS_REFERENCE,
     ),
     Cause(
         "ensure-ascii",
         "`send_json` keeps non-ASCII characters",
         "`send_json` calls `json.dumps(..., ensure_ascii=False)`: non-ASCII characters are sent as they are "
-        "(UTF-8 in bytes mode) where the seed escapes them as `\\uXXXX`.",
+        "(UTF-8 in bytes mode) where {old} escapes them as `\\uXXXX`.",
         lambda e: "\\u00" in _text(e, "expected") and "\\u00" not in _text(e, "got"),
+        Claim.AS_REFERENCE,
     ),
     Cause(
         "oserror-1006",
         "`OSError` from the server becomes `WebSocketDisconnect(1006)`",
         "In CONNECTED, an `OSError` raised by the server's `send` is turned into `WebSocketDisconnect(code=1006)`; "
-        "the seed lets the `OSError` through.",
+        "{old} lets the `OSError` through.",
         lambda e: (
             "OSError" in _text(e, "expected") + e["source"]
             and _text(e, "got").startswith("WebSocketDisconnect\n(code=1006")
         ),
-    ),
-    Cause(
-        "receive-json-mode-first",
-        "`receive_json` checks `mode` first",
-        "`receive_json` rejects a bad `mode` before it checks the connection state; the seed checks the state first.",
-        lambda e: "WebSocket is not connected" in _text(e, "expected") and '"mode" argument' in _text(e, "got"),
+        Claim.AS_REFERENCE,
     ),
     Cause(
         "url-for-needs-router",
         "`url_for` without a router",
         "`url_for` looks for a router (or app) in the scope and raises a `RuntimeError` saying it needs one; "
-        "the seed reads `scope['router']` and raises `KeyError`.",
+        "{old} reads `scope['router']` and raises `KeyError`.",
         lambda e: "KeyError: 'router'" in _text(e, "expected") and "url_for" in _text(e, "got"),
+        Claim.AS_REFERENCE,
     ),
     Cause(
         "scheme-default",
         "`http` when the scope has no `scheme`",
-        "With no `scheme` in the scope Starlette builds an `http://` URL, as 0.29 does; the reference uses "
+        "With no `scheme` in the scope Starlette builds an `http://` URL, as {old} does; the reference uses "
         "the ASGI default `ws` (a deliberate difference, tag `asgi-2.5`).",
         lambda e: "URL('ws://" in _text(e, "expected") and "URL('http://" in _text(e, "got"),
+        Claim.AS_TODAY,
     ),
     Cause(
         "reference-table",
@@ -199,16 +226,63 @@ def pre(text: str | None) -> str:
 
 def render() -> str:
     reports = [load(run) for run in RUNS]
+    old = load_old(reports[0])
     found = [divergences(report) for report in reports]
+    check_claims(found, old)
     keys = sorted(set().union(*found))
-    parts = [intro(reports), tag_table(reports, found), cause_table(found, keys)]
+    parts = [intro(reports, old), tag_table(reports, found), cause_table(found, old)]
     parts.append("## Every divergence\n")
     for key in keys:
-        parts.append(divergence(key, [f.get(key) for f in found]))
+        parts.append(divergence(key, [f.get(key) for f in found], old))
     return "\n".join(parts)
 
 
-def intro(reports: list[Report]) -> str:
+def load_old(today: Report) -> Report:
+    """Starlette 0.29.0's run; `MissingInput` if it is missing or ran other examples than `today`'s."""
+    old = Report.read(OLD_RUN)
+    if examples_of(old) != examples_of(today):
+        raise builddata.MissingInput(f"{OLD_RUN.target} is out of date: remake it with `make {OLD_RUN.target}`")
+    return old
+
+
+def product(report: Report) -> str:
+    """The run's product and version: `Starlette 0.29.0` for the version `starlette 0.29.0`."""
+    distribution, _, version = report.version.partition(" ")
+    label = next((run.label for run in RUNS if run.distribution == distribution), distribution)
+    return f"{label} {version}"
+
+
+def why(cause: Cause, old: Report) -> str:
+    """The cause's text, with `{old}` naming the 0.29 run's version."""
+    return cause.why.replace("{old}", product(old))
+
+
+def check_claims(found: list[dict[tuple[str, int], dict[str, Any]]], old: Report) -> None:
+    """Refuse the page if a cause's statement about 0.29 is contradicted by the 0.29 run.
+
+    For each divergence a cause explains: `Claim.AS_REFERENCE` needs 0.29 to
+    pass the example (it agrees with the reference there); `Claim.AS_TODAY`
+    needs 0.29's output to be the diverging run's output.
+    """
+    by_key = {(e["file"], e["line"]): e for e in old.examples}
+    for divergent in found:
+        for key, example in sorted(divergent.items()):
+            cause = classify(example)
+            if cause is None or cause.starlette_029 is Claim.NONE:
+                continue
+            then = by_key[key]
+            if cause.starlette_029 is Claim.AS_REFERENCE:
+                holds, did = then["status"] == "passed", f"{then['status']} ({then['reason'] or 'no reason'})"
+            else:
+                holds, did = then["got"] == example["got"], f"gave {then['got']!r}, not {example['got']!r}"
+            if not holds:
+                raise CauseClaimError(
+                    f"cause {cause.id!r} {cause.starlette_029.value}, but at {key[0]}:{key[1]} "
+                    f"{product(old)} {did} in {OLD_RUN.target}: correct the cause in {PAGE_MODULE}"
+                )
+
+
+def intro(reports: list[Report], old: Report) -> str:
     lines = ["| Run | Version | Examples | Passed | Diverge |", "| --- | --- | ---: | ---: | ---: |"]
     for report in reports:
         statuses = Counter(e["status"] for e in report.examples)
@@ -227,16 +301,13 @@ def intro(reports: list[Report]) -> str:
         if report.kept:
             kept = ", ".join(f"`{name}`" for name in report.kept)
             text += f"\n`{report.implementation}` has no {kept}: the {run.label} run kept the reference's.\n"
-    if OLD_RUN.exists():
-        seed = Report.read(OLD_RUN)
-        counted = [e for e in seed.examples if e["selected"]]
-        failed = sum(e["status"] == "failed" for e in counted)
-        if examples_of(seed) != examples_of(reports[0]):
-            raise builddata.MissingInput(f"{OLD_RUN.target} is out of date: remake it with `make {OLD_RUN.target}`")
-        text += (
-            f"\nFor comparison, the seed's own implementation ({seed.version}, `make spec-oracle`) "
-            f"fails {failed} of the {len(counted)} seed-spec examples it is checked on.\n"
-        )
+    counted = [e for e in old.examples if e["selected"]]
+    failed = sum(e["status"] == "failed" for e in counted)
+    tags = " and ".join(f"`{tag}`" for tag in old.require_tags) or "any tag"
+    text += (
+        f"\nFor comparison, {product(old)} itself (`make spec-oracle`) "
+        f"fails {failed} of the {len(counted)} examples tagged {tags} it is checked on.\n"
+    )
     return text
 
 
@@ -255,30 +326,33 @@ def tag_table(reports: list[Report], found: list[dict[tuple[str, int], dict[str,
     return "\n".join(lines) + "\n"
 
 
-def cause_table(found: list[dict[tuple[str, int], dict[str, Any]]], keys: list[tuple[str, int]]) -> str:
+def cause_table(found: list[dict[tuple[str, int], dict[str, Any]]], old: Report) -> str:
+    """One row per cause that explains at least one divergence, and the unexplained ones."""
     lines = [
         "## Causes\n",
-        "Each cause is a difference read from the installed package (see the field notes); a divergence is "
-        "put under the first cause whose test matches its expected and actual text.\n",
+        "Each cause is a difference read from the installed package; a divergence is put under the first "
+        f"cause whose test matches its expected and actual text. A cause that says what {product(old)} does "
+        f"is checked against {product(old)}'s own run, and a cause that explains no divergence is not listed.\n",
         "| Cause | Why | " + " | ".join(run.label for run in RUNS) + " |",
         "| --- | --- |" + " ---: |" * len(RUNS),
     ]
-    unexplained = [0] * len(RUNS)
     for cause in CAUSES:
         counts = [sum(classify(e) is cause for e in f.values()) for f in found]
-        lines.append(f"| {cause.title} | {cause.why} | " + " | ".join(map(str, counts)) + " |")
-    for index, f in enumerate(found):
-        unexplained[index] = sum(classify(e) is None for e in f.values())
+        if any(counts):
+            lines.append(f"| {cause.title} | {why(cause, old)} | " + " | ".join(map(str, counts)) + " |")
+    unexplained = [sum(classify(e) is None for e in f.values()) for f in found]
     lines.append("| **Unexplained** | No known cause matches. | " + " | ".join(map(str, unexplained)) + " |")
     return "\n".join(lines) + "\n"
 
 
-def divergence(key: tuple[str, int], records: list[dict[str, Any] | None]) -> str:
+def divergence(key: tuple[str, int], records: list[dict[str, Any] | None], old: Report) -> str:
     file, line = key
     first = next(record for record in records if record is not None)
     causes = {id(classify(r)): classify(r) for r in records if r is not None}
-    why = "; ".join(
-        f"**Why: {cause.title}.** {cause.why}" if cause else "**Unexplained:** no known cause matches this difference."
+    reasons = "; ".join(
+        f"**Why: {cause.title}.** {why(cause, old)}"
+        if cause
+        else "**Unexplained:** no known cause matches this difference."
         for cause in causes.values()
     )
     tags = ", ".join(f"`{tag}`" for tag in first["tags"])
@@ -299,4 +373,4 @@ def divergence(key: tuple[str, int], records: list[dict[str, Any] | None]) -> st
     table = '<table style="table-layout: fixed; width: 100%">\n<tr>'
     table += "".join(f'<th style="width: {width}">{html.escape(label)}</th>' for label, _ in columns) + "</tr>\n"
     table += "<tr>" + "".join(f"<td>{pre(text)}</td>" for _, text in columns) + "</tr>\n</table>\n"
-    return head + source + table + f"\n{why}\n"
+    return head + source + table + f"\n{reasons}\n"

@@ -18,7 +18,10 @@ from doctests.builddata import BENCH, describe
 # batches of one run differ by more than that on a shared machine.
 NOISE = 1.05
 WALL_TARGETS = {"spec_check": ("The whole spec check", 5.0), "docs_build": ("A strict docs build", 10.0)}
-ENVIRONMENTS = {"starlette_029": "Starlette {version} (the seed's)", "starlette_today": "Starlette {version} (today's)"}
+ENVIRONMENTS = {
+    "starlette_029": "Starlette {version} (the code this site describes)",
+    "starlette_today": "Starlette {version} (today's)",
+}
 EXCHANGES = {"text": "`send_text` + `receive_text`", "json": "`send_json` + `receive_json`"}
 
 
