@@ -44,6 +44,7 @@ from sybil.document import PythonDocStringDocument
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
 from doctests import ROOT
+from doctests.reference import MODULES
 
 DEFAULT_PATHS = ("docs/*.md", "docs/**/*.md", "reference_impl/**/*.py")
 MISSPELT = {"py", "pycon", "python3", "py3"}
@@ -60,11 +61,7 @@ SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<path>[^"':]+)(?::(?P<start>\
 # ">>> # tags: a, b" as the first example of a docstring (doctest itself ignores a comment-only example).
 FIRST_PROMPT = re.compile(r"^[ \t]*>>>(?P<rest>.*)$", re.MULTILINE)
 DOCSTRING_TAGS = re.compile(r"^\s*#\s*tags\s*:\s*(?P<value>.*?)\s*$")
-MODULE_TAGS = {
-    "reference_impl.transitions": ("reference-only",),
-    "reference_impl.datastructures": ("reference-only",),
-    "reference_impl.differences": ("reference-only",),
-}
+MODULE_TAGS = {module.name: module.tags for module in MODULES if module.tags}
 SEED = "starlette-0.29"
 
 Kind = Literal["doctest", "script", "error"]

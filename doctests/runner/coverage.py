@@ -33,15 +33,11 @@ from pathlib import Path
 from types import CodeType, FrameType, FunctionType, ModuleType
 from typing import Any
 
-PACKAGE = "reference_impl"
-MODULES_WITH_PUBLIC_NAMES = ("reference_impl.datastructures", "reference_impl.transitions")
+from doctests.reference import MODULES, PACKAGE
+
+MODULES_WITH_PUBLIC_NAMES = tuple(module.name for module in MODULES if module.public_names)
 # Calls made from these modules' code are the implementation talking to itself.
-IMPLEMENTATION_MODULES = (
-    "reference_impl.websockets",
-    "reference_impl.connection",
-    "reference_impl.datastructures",
-    "reference_impl.transitions",
-)
+IMPLEMENTATION_MODULES = tuple(module.name for module in MODULES if module.internal)
 
 
 @dataclass

@@ -38,11 +38,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from doctests.reference import MODULES
+
 REFERENCE = "reference_impl.websockets"
 REQUIRED = ("WebSocket", "WebSocketDisconnect", "WebSocketState")
 OPTIONAL = ("WebSocketClose", "HTTPConnection")
 # The modules an example may import the swapped names from.
-SWAPPED_MODULES = ("reference_impl", "reference_impl.websockets", "reference_impl.connection")
+SWAPPED_MODULES = tuple(module.name for module in MODULES if module.swapped)
 
 
 # Scanning every installed distribution is slow; once a process is enough.
@@ -190,3 +192,28 @@ def load(target: str) -> Implementation:
         if theirs is not ours:
             implementation.replaced[id(ours)] = theirs
     return implementation
+
+
+# The import line every example app in docs/examples uses, and what a reader
+# of each library writes instead: the one text-level swap, for code that runs
+# a whole app in a server (the page runner swaps at import time, above).
+EXAMPLE_IMPORTS = {
+    "reference_impl": "from reference_impl import ",
+    "starlette": "from starlette.websockets import ",
+    "fastapi": "from fastapi.websockets import ",
+}
+
+
+def swap_example_import(source: str, library: str) -> str:
+    """An example app's `source` with its one `from reference_impl import` line importing from `library`.
+
+    Raises:
+        ValueError: The source does not import `reference_impl` exactly once, or still names it after the swap.
+    """
+    ours = EXAMPLE_IMPORTS["reference_impl"]
+    if source.count(ours) != 1:
+        raise ValueError(f"an example app must import reference_impl exactly once ({ours!r})")
+    swapped = source.replace(ours, EXAMPLE_IMPORTS[library])
+    if library != "reference_impl" and "reference_impl" in swapped:
+        raise ValueError("the example names reference_impl outside its import line")
+    return swapped

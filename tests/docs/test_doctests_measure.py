@@ -49,3 +49,15 @@ def test_rendered_reference_is_matched_by_id_suffix() -> None:
     ids = {"reference_impl.websockets.WebSocket.url", "reference_impl.websockets.WebSocket.receive_text"}
     assert missing_from_reference(names, ids) == ["WebSocket.receive"]
     assert missing_from_reference(names, ids | {"reference_impl.websockets.WebSocket.receive"}) == []
+
+
+def test_every_module_of_reference_impl_is_described_once() -> None:
+    import pkgutil
+
+    import reference_impl
+    from doctests.reference import MODULES, PACKAGE
+
+    found = {PACKAGE} | {f"{PACKAGE}.{info.name}" for info in pkgutil.iter_modules(reference_impl.__path__)}
+    names = [module.name for module in MODULES]
+    assert sorted(names) == sorted(found)
+    assert len(set(names)) == len(names)

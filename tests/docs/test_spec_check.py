@@ -282,3 +282,13 @@ def test_swapped_objects_are_replaced_in_docstring_globals() -> None:
     assert swapped["WebSocket"] is starlette.websockets.WebSocket
     assert swapped["HTTPConnection"] is starlette.websockets.HTTPConnection
     assert vars(websockets)["WebSocket"] is websockets.WebSocket  # the module itself is untouched
+
+
+def test_an_example_app_import_is_swapped_once_or_refused() -> None:
+    source = "from reference_impl import WebSocket\n\nasync def app(scope, receive, send): ...\n"
+    assert impl.swap_example_import(source, "fastapi").startswith("from fastapi.websockets import WebSocket\n")
+    assert impl.swap_example_import(source, "reference_impl") == source
+    with pytest.raises(ValueError, match="exactly once"):
+        impl.swap_example_import(source * 2, "starlette")
+    with pytest.raises(ValueError, match="outside its import line"):
+        impl.swap_example_import(source + "import reference_impl.peer\n", "starlette")

@@ -16,21 +16,18 @@ import uvicorn
 
 from doctests import EXAMPLES
 from doctests.measure.probe import BACKENDS, running_server
+from doctests.spec.impl import swap_example_import
 
 APPS = sorted(path.stem for path in EXAMPLES.glob("*.py"))
-# The import every example uses, and what FastAPI users write instead.
-OURS = "from reference_impl import "
-THEIRS = {"reference_impl": OURS, "fastapi": "from fastapi.websockets import "}
+# Each example runs as written, and with its import swapped to FastAPI.
+LIBRARIES = ("fastapi", "reference_impl")
 
 Serve = Callable[..., contextlib.AbstractContextManager[tuple[str, ModuleType, uvicorn.Server]]]
 
 
 def load_example(name: str, impl: str, tmp_path: Path) -> ModuleType:
     """Import `docs/examples/NAME.py` afresh, its import swapped to `impl` in a temporary copy."""
-    source = (EXAMPLES / f"{name}.py").read_text()
-    assert source.count(OURS) == 1, f"{name}.py should import reference_impl exactly once"
-    swapped = source.replace(OURS, THEIRS[impl])
-    assert impl == "reference_impl" or "reference_impl" not in swapped
+    swapped = swap_example_import((EXAMPLES / f"{name}.py").read_text(), impl)
     path = tmp_path / impl / f"{name}.py"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(swapped)
@@ -49,7 +46,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(params=sorted(THEIRS))
+@pytest.fixture(params=LIBRARIES)
 def impl(request: pytest.FixtureRequest) -> str:
     """The examples as written, then with the import swapped to FastAPI."""
     return str(request.param)
