@@ -77,7 +77,7 @@ def test_matrix_records_what_happened_in_every_cell() -> None:
         f'<a href="#matrix-e{number[1]}"><span class="error-type">RuntimeError:</span> '
         '<span class="error-text">send after close</span></a>' in accept
     )
-    assert "**both closed**</span>: `client_state` `DISCONNECTED`, `application_state` `DISCONNECTED`" in text
+    assert "**both closed**</span> (`DISCONNECTED`, `DISCONNECTED`): `accept()`, then" in text
 
 
 def test_matrix_is_readable_without_hover() -> None:

@@ -291,13 +291,14 @@ async def build() -> str:
         table(
             "matrix-raw", "States reachable only with raw <code>send</code> and <code>receive</code>", raw_only, cells
         ),
-        "**States**, each a pair of [`WebSocketState`](../reference/websocket-state.md) values, reached by running:",
+        "**States**: each is a pair of [`WebSocketState`](../reference/websocket-state.md) values"
+        " (`client_state`, `application_state`), reached from a new connection by:",
     ]
     states = []
     for pair in [*helpers, *raw_only]:
         route = ", then ".join(f"`{step.label}`" for step in routes[pair]) or "nothing: a new `WebSocket`"
-        names = f"`client_state` `{pair[0].name}`, `application_state` `{pair[1].name}`"
-        states.append(f'- <span id="{anchor(pair)}">**{NAMES[pair]}**</span>: {names}; {route}')
+        names = f"(`{pair[0].name}`, `{pair[1].name}`)"
+        states.append(f'- <span id="{anchor(pair)}">**{NAMES[pair]}**</span> {names}: {route}')
     parts.append("\n".join(states))
     parts.append("**Errors** raised, in full:")
     parts.append(
