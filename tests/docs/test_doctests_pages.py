@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from html import escape
 
@@ -40,17 +41,73 @@ def test_differences_lists_every_difference() -> None:
     assert all(f"{{#{difference.id}}}" in text for difference in DIFFERENCES)
 
 
-def test_matrix_reaches_all_nine_state_pairs_and_records_what_happened() -> None:
+def test_matrix_names_every_reachable_state_pair_helpers_first() -> None:
+    every = asyncio.run(matrix.reachable(matrix.STEPS))
+    helpers = asyncio.run(matrix.reachable(matrix.HELPER_STEPS))
+    assert len(every) == 9
+    assert every.keys() == matrix.NAMES.keys()
+    assert len(set(matrix.NAMES.values())) == len(matrix.NAMES)
+    tables = re.findall(r"<table.*?</table>", matrix.render())
+    headers = [re.findall(r'<span class="state-name">(.*?)</span>', table) for table in tables]
+    assert headers == [
+        ["call", "before accept", "open", "refused", "you closed", "client left", "both closed"],
+        ["call", "accepted, connect unread", "connect read, not accepted", "client left before accept"],
+    ]
+    assert [matrix.NAMES[pair] for pair in helpers] == headers[0][1:]
+
+
+def test_matrix_records_what_happened_in_every_cell() -> None:
     text = matrix.render()
-    rows = re.findall(r"<tr><td>.*?</tr>", text)
-    assert len(rows) == len(matrix.CASES)
-    assert all(row.count("<td") == 2 + 9 for row in rows)
-    accept = next(row for row in rows if "<code>accept()</code>" in row)
-    # S1 is a new connection: accept() reads websocket.connect and sends websocket.accept,
-    # which leads to S5 (CONNECTED, CONNECTED).
-    assert '<td title="client → CONNECTED, app → CONNECTED">→ S5</td>' in accept
-    assert escape('RuntimeError: Cannot call "send" once a close message has been sent.') in text
-    assert "S9** `DISCONNECTED`, `DISCONNECTED`" in text
+    tables = re.findall(r"<table.*?</table>", text)
+    for table, columns in zip(tables, (6, 3), strict=True):
+        rows = re.findall(r'<tr><th scope="row">.*?</tr>', table)
+        assert len(rows) == len(matrix.CASES)
+        assert all(row.count("<td") == columns for row in rows)
+    accept = next(row for row in re.findall(r"<tr>.*?</tr>", tables[0]) if "<code>accept(<wbr>)</code>" in row)
+    # Before accept, accept() reads websocket.connect and sends websocket.accept: both states move, to "open".
+    moved = '<a href="#matrix-open">→ open</a><span class="visually-hidden"> (client_state → CONNECTED, '
+    assert f'<td class="cell-move">{moved}application_state → CONNECTED)</span></td>' in accept
+    # Each error cell shows a short text and links to the full text under the tables.
+    full = escape('RuntimeError: Cannot call "send" once a close message has been sent.')
+    number = re.search(
+        rf'<li id="matrix-e(\d+)"><strong>RuntimeError: send after close</strong>: <code>{re.escape(full)}</code>', text
+    )
+    assert number
+    assert (
+        f'<a href="#matrix-e{number[1]}"><span class="error-type">RuntimeError:</span> '
+        '<span class="error-text">send after close</span></a>' in accept
+    )
+    assert "**both closed**</span> (`DISCONNECTED`, `DISCONNECTED`): `accept()`, then" in text
+
+
+def test_matrix_is_readable_without_hover() -> None:
+    text = matrix.render()
+    assert "title=" not in text
+    assert not re.search(r"<th[^>]*>\s*</th>", text), "an empty header cell"
+    regions = re.findall(r'<div class="matrix-scroll" role="region" tabindex="0" aria-labelledby="([\w-]+)">', text)
+    assert len(regions) == 2
+    assert all(f'<caption id="{region}">' in text for region in regions)
+    ids = set(re.findall(r'id="([\w-]+)"', text))
+    targets = set(re.findall(r'href="#([\w-]+)"', text))
+    assert targets
+    assert targets <= ids, f"links to nothing: {targets - ids}"
+    shorts = re.findall(r"<li id=\"matrix-e\d+\"><strong>(.*?)</strong>: <code>(.*?)</code>", text)
+    assert len(shorts) >= 5
+    for short, full in shorts:
+        assert len(short) <= 40, short
+        assert full.startswith(short.split(":")[0] + ":"), (short, full)
+
+
+def test_matrix_shortens_errors_by_rules() -> None:
+    assert matrix.short('RuntimeError: WebSocket is not connected. Need to call "accept" first.') == (
+        "RuntimeError: not connected"
+    )
+    assert matrix.short('RuntimeError: Cannot call "receive" once a disconnect message has been received.') == (
+        "RuntimeError: receive after disconnect"
+    )
+    got = 'RuntimeError: Expected ASGI message "websocket.send" or "websocket.close", but got \'websocket.accept\''
+    assert matrix.short(got) == "RuntimeError: expects send or close"
+    assert matrix.short("KeyError: 'text'") == "KeyError: 'text'"
 
 
 def test_hook_replaces_generate_lines_and_marks_sessions() -> None:

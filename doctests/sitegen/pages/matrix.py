@@ -2,25 +2,31 @@
 
 At build time this module finds the reachable `(client_state,
 application_state)` pairs by driving a `WebSocket` through `InMemoryPeer`
-(breadth first, from a new connection), then, for each pair, builds a fresh
-connection in that pair and makes one call. Each cell records what happened:
-the state pair it moved to, or the exception and its message. Nothing is
-predicted; everything shown was observed.
+(breadth first, from a new connection): once with the helpers an app calls
+(`accept()`, `receive_text()`, `close()`), once with raw `send`/`receive`.
+Then, for each pair, it builds a fresh connection in that pair and makes one
+call. Each cell records what happened: the state pair it moved to, or the
+exception and its message, shortened by rules for the cell and given in full
+under the table. Nothing is predicted; everything shown was observed. Only
+the column names (`NAMES`) and the shortening rules (`SHORTEN`) are words.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from reference_impl import InMemoryPeer, WebSocket, WebSocketState
+from reference_impl import InMemoryPeer, WebSocket, WebSocketDisconnect, WebSocketState
 from reference_impl.datastructures import URLPath
 
 Call = Callable[[WebSocket], Awaitable[Any]]
 Pair = tuple[WebSocketState, WebSocketState]
+SIDES = ("client_state", "application_state")
 WAIT = 1.0  # seconds a call may wait for a message before the cell says it waits
 
 CONNECT = {"type": "websocket.connect"}
@@ -37,12 +43,48 @@ class Step:
     call: Call
 
 
-# The moves the search tries, from a new connection.
+# The raw moves the search tries, from a new connection.
 STEPS = (
     Step("receive() ← websocket.connect", CONNECT, lambda ws: ws.receive()),
     Step("receive() ← websocket.disconnect", {"type": "websocket.disconnect", "code": 1000}, lambda ws: ws.receive()),
     Step("send(websocket.accept)", None, lambda ws: ws.send({"type": "websocket.accept"})),
     Step("send(websocket.close)", None, lambda ws: ws.send({"type": "websocket.close", "code": 1000})),
+)
+
+
+async def leave(websocket: WebSocket) -> None:
+    """`receive_text()` while the client disconnects: it raises `WebSocketDisconnect`, the client has left."""
+    with contextlib.suppress(WebSocketDisconnect):
+        await websocket.receive_text()
+
+
+DISCONNECT = {"type": "websocket.disconnect", "code": 1000}
+# The moves an app makes with the helpers.
+HELPER_STEPS = (
+    Step("accept()", CONNECT, lambda ws: ws.accept()),
+    Step("close()", None, lambda ws: ws.close()),
+    Step("receive_text() ← websocket.disconnect", DISCONNECT, leave),
+)
+
+CONNECTING, CONNECTED, DISCONNECTED = WebSocketState
+# Column names, by (client_state, application_state): what a learner calls each pair.
+NAMES: dict[Pair, str] = {
+    (CONNECTING, CONNECTING): "before accept",
+    (CONNECTED, CONNECTED): "open",
+    (CONNECTING, DISCONNECTED): "refused",
+    (CONNECTED, DISCONNECTED): "you closed",
+    (DISCONNECTED, CONNECTED): "client left",
+    (DISCONNECTED, DISCONNECTED): "both closed",
+    (CONNECTING, CONNECTED): "accepted, connect unread",
+    (CONNECTED, CONNECTING): "connect read, not accepted",
+    (DISCONNECTED, CONNECTING): "client left before accept",
+}
+
+# How an exception message is shortened for its cell: (pattern, replacement), first match wins.
+SHORTEN: tuple[tuple[str, str], ...] = (
+    (r"^WebSocket is not connected\b.*", "not connected"),
+    (r'^Cannot call "(\w+)" once an? (\w+) message .*', r"\1 after \2"),
+    (r'^Expected ASGI message "websocket\.(\w+)" or "websocket\.(\w+)".*', r"expects \1 or \2"),
 )
 
 
@@ -114,8 +156,8 @@ def states(websocket: WebSocket) -> Pair:
     return websocket.client_state, websocket.application_state
 
 
-async def reachable() -> dict[Pair, tuple[Step, ...]]:
-    """Every reachable state pair, with a shortest path of steps to it, found by running them."""
+async def reachable(steps: tuple[Step, ...]) -> dict[Pair, tuple[Step, ...]]:
+    """Every state pair `steps` reach, in the order found, with a shortest path to it, found by running them."""
     found: dict[Pair, tuple[Step, ...]] = {}
     start, _ = await connection(())
     found[states(start)] = ()
@@ -123,7 +165,7 @@ async def reachable() -> dict[Pair, tuple[Step, ...]]:
     while frontier:
         next_frontier = []
         for path in frontier:
-            for step in STEPS:
+            for step in steps:
                 try:
                     websocket, _ = await connection((*path, step))
                 except RuntimeError:
@@ -133,12 +175,12 @@ async def reachable() -> dict[Pair, tuple[Step, ...]]:
                     found[pair] = (*path, step)
                     next_frontier.append((*path, step))
         frontier = next_frontier
-    return dict(sorted(found.items(), key=lambda item: (item[0][0].value, item[0][1].value)))
+    return found
 
 
 @dataclass(frozen=True)
 class Observed:
-    """What one call did: the states after it, or what it raised."""
+    """What one call did: the states after it, or what it raised (`"Type: message"`)."""
 
     after: Pair | None = None
     error: str | None = None
@@ -161,48 +203,116 @@ async def observe(path: tuple[Step, ...], message: dict[str, Any] | None, call: 
     return Observed(after=states(websocket))
 
 
-def cell(observed: Observed, before: Pair, columns: list[Pair], errors: dict[str, int]) -> str:
-    """A table cell: ok, the state pair moved to (as its column), En for an error, or waits."""
+def short(error: str) -> str:
+    """`error` ("Type: message") with its message shortened by the first `SHORTEN` rule that matches."""
+    kind, _, message = error.partition(": ")
+    for pattern, replacement in SHORTEN:
+        if re.match(pattern, message):
+            return f"{kind}: {re.sub(pattern, replacement, message)}"
+    return error
+
+
+def anchor(pair: Pair) -> str:
+    """The id of a state pair's entry in the list under the tables."""
+    return "matrix-" + re.sub(r"\W+", "-", NAMES[pair]).strip("-")
+
+
+def raw(pair: Pair) -> str:
+    """The pair as the two `WebSocketState` names, one a line; the first column names the lines for the eye."""
+    return "".join(
+        f'<span class="visually-hidden">{side} </span><code>{state.name}</code>'
+        for side, state in zip(SIDES, pair, strict=True)
+    )
+
+
+def header(name: str, lines: str) -> str:
+    """A column header: a name, and below it `lines`, the raw states."""
+    return f'<th scope="col"><span class="state-name">{name}</span><span class="state-raw">{lines}</span></th>'
+
+
+def breakable(label: str) -> str:
+    """`label` escaped, with line-break opportunities after `(` and `.`, so a long call wraps where it reads well."""
+    return re.sub(r"([(.])", r"\1<wbr>", escape(label))
+
+
+def cell(observed: Observed, before: Pair, errors: dict[str, int]) -> str:
+    """A table cell: ok, the state moved to (linked to its entry), the error (linked to its full text), or waits."""
     if observed.waits:
         return "<td>waits</td>"
     if observed.error is not None:
         number = errors.setdefault(observed.error, len(errors) + 1)
-        link = f'<a href="#matrix-e{number}">E{number}</a>'
-        return f'<td class="cell-error" title="{escape(observed.error)}">{link}</td>'
+        kind, _, text = short(observed.error).partition(": ")
+        label = f'<span class="error-type">{escape(kind)}:</span> <span class="error-text">{escape(text)}</span>'
+        return f'<td class="cell-error"><a href="#matrix-e{number}">{label}</a></td>'
     assert observed.after is not None
     if observed.after == before:
-        return "<td>ok</td>"
-    sides = zip(("client", "app"), before, observed.after, strict=True)
+        return '<td class="cell-ok">ok</td>'
+    sides = zip(SIDES, before, observed.after, strict=True)
     moves = ", ".join(f"{side} → {new.name}" for side, old, new in sides if old is not new)
-    return f'<td title="{moves}">→ S{columns.index(observed.after) + 1}</td>'
+    link = f'<a href="#{anchor(observed.after)}">→ {NAMES[observed.after]}</a>'
+    return f'<td class="cell-move">{link}<span class="visually-hidden"> ({moves})</span></td>'
+
+
+def table(key: str, caption: str, columns: list[Pair], cells: dict[tuple[str, Pair], str]) -> str:
+    """One table: a row per case, grouped, a column per state pair, in a focusable region that scrolls if need be."""
+    sides = "".join(f"<code>{side}</code>" for side in SIDES)
+    head = header("call", f'<span aria-hidden="true">{sides}</span>') + "".join(
+        header(NAMES[pair], raw(pair)) for pair in columns
+    )
+    groups: dict[str, list[str]] = {}
+    for group, label, _, _ in CASES:
+        row = "".join(cells[label, pair] for pair in columns)
+        groups.setdefault(group, []).append(f'<tr><th scope="row"><code>{breakable(label)}</code></th>{row}</tr>')
+    span = len(columns) + 1
+    body = "".join(
+        f'<tbody><tr class="group"><th scope="rowgroup" colspan="{span}">{group}</th></tr>{"".join(rows)}</tbody>'
+        for group, rows in groups.items()
+    )
+    return (
+        f'<div class="matrix-scroll" role="region" tabindex="0" aria-labelledby="{key}-caption">'
+        f'<table class="matrix"><caption id="{key}-caption">{caption}</caption>'
+        f"<thead><tr>{head}</tr></thead>{body}</table></div>"
+    )
 
 
 async def build() -> str:
-    pairs = await reachable()
-    columns = list(pairs)
+    every = await reachable(STEPS)
+    helpers = await reachable(HELPER_STEPS)
+    assert helpers.keys() <= every.keys(), "the helpers reached a state the raw moves did not"
+    raw_only = sorted(every.keys() - helpers.keys(), key=lambda pair: (pair[0].value, pair[1].value))
+    routes = {**{pair: every[pair] for pair in raw_only}, **helpers}
+    cells: dict[tuple[str, Pair], str] = {}
     errors: dict[str, int] = {}
-    head = "".join(
-        f"<th>S{i}<br><code>{c.name}</code><br><code>{a.name}</code></th>" for i, (c, a) in enumerate(columns, 1)
+    for pair in [*helpers, *raw_only]:
+        for _, label, message, call in CASES:
+            cells[label, pair] = cell(await observe(routes[pair], message, call), pair, errors)
+    parts = [
+        table("matrix-helpers", "States an app reaches with the helpers", list(helpers), cells),
+        table(
+            "matrix-raw", "States reachable only with raw <code>send</code> and <code>receive</code>", raw_only, cells
+        ),
+        "**States**: each is a pair of [`WebSocketState`](../reference/websocket-state.md) values"
+        " (`client_state`, `application_state`), reached from a new connection by:",
+    ]
+    states = []
+    for pair in [*helpers, *raw_only]:
+        route = ", then ".join(f"`{step.label}`" for step in routes[pair]) or "nothing: a new `WebSocket`"
+        names = f"(`{pair[0].name}`, `{pair[1].name}`)"
+        states.append(f'- <span id="{anchor(pair)}">**{NAMES[pair]}**</span> {names}: {route}')
+    parts.append("\n".join(states))
+    parts.append("**Errors** raised, in full:")
+    parts.append(
+        '<ol class="matrix-errors">'
+        + "".join(
+            f'<li id="matrix-e{number}"><strong>{escape(short(error))}</strong>: <code>{escape(error)}</code></li>'
+            for error, number in errors.items()
+        )
+        + "</ol>"
     )
-    body = []
-    for group, label, message, call in CASES:
-        cells = [cell(await observe(pairs[pair], message, call), pair, columns, errors) for pair in columns]
-        body.append(f"<tr><td>{escape(group)}</td><td><code>{escape(label)}</code></td>{''.join(cells)}</tr>")
-    table = (
-        '<div class="generated-table"><table>'
-        f"<thead><tr><th></th><th>call</th>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table></div>"
+    parts.append(
+        f"{len(CASES)} calls × {len(every)} reachable states = {len(cells)} cells, all observed at build time."
     )
-    legend = ["**States**: column S*n* is the pair `client_state`, `application_state`, reached by running:", ""]
-    for i, (pair, path) in enumerate(pairs.items(), 1):
-        route = ", then ".join(f"`{step.label}`" for step in path) or "nothing: a new `WebSocket`"
-        legend.append(f"- **S{i}** `{pair[0].name}`, `{pair[1].name}`: {route}")
-    legend += ["", "**Errors** raised (hover a cell to see its error in place):", ""]
-    for error, number in errors.items():
-        legend.append(f'- <span id="matrix-e{number}">**E{number}**</span> <code>{escape(error)}</code>')
-    cells = len(CASES) * len(columns)
-    legend += ["", f"{len(CASES)} calls × {len(columns)} reachable states = {cells} cells, all observed at build time."]
-    return table + "\n\n" + "\n".join(legend)
+    return "\n\n".join(parts)
 
 
 def render() -> str:
