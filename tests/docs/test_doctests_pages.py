@@ -123,3 +123,14 @@ def test_hook_replaces_generate_lines_and_marks_sessions() -> None:
 
 def test_shipped_inventory_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
     assert inventory.main(["--check"]) == 0, capsys.readouterr().err
+
+
+def test_the_checks_table_lists_what_make_test_runs() -> None:
+    from doctests.sitegen.pages import checks
+
+    makefile = "test: env lint unit  ## All\n\t@echo done\nlint: x  ## Lint it\n\t$(VENV)/bin/ruff check .\nunit:  ## Units\n\t$(PY) -m pytest tests/unit\n"
+    assert checks.targets(makefile)["test"] == (["env", "lint", "unit"], "All", ["@echo done"])
+    page = checks.render()
+    assert "| `make unit` |" in page
+    assert "`python -m pytest tests/unit" in page
+    assert "$(" not in page
