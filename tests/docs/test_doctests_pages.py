@@ -128,7 +128,11 @@ def test_shipped_inventory_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> 
 def test_the_checks_table_lists_what_make_test_runs() -> None:
     from doctests.sitegen.pages import checks
 
-    makefile = "test: env lint unit  ## All\n\t@echo done\nlint: x  ## Lint it\n\t$(VENV)/bin/ruff check .\nunit:  ## Units\n\t$(PY) -m pytest tests/unit\n"
+    makefile = (
+        "test: env lint unit  ## All\n\t@echo done\n"
+        "lint: x  ## Lint it\n\t$(VENV)/bin/ruff check .\n"
+        "unit:  ## Units\n\t$(PY) -m pytest tests/unit\n"
+    )
     assert checks.targets(makefile)["test"] == (["env", "lint", "unit"], "All", ["@echo done"])
     page = checks.render()
     assert "| `make unit` |" in page
