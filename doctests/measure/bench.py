@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from doctests import builddata
-from doctests.builddata import BENCH, ROOT
+from doctests import ROOT, builddata
+from doctests.builddata import BENCH
 
 from . import bench_echo, bench_messages
 

@@ -114,9 +114,10 @@ def measure(count: int = 2_000, repeats: int = 5, time_limit: float = 120.0) -> 
                 return rates
 
             rates = asyncio.run(run())
+    from importlib import metadata
+
     import starlette
     import uvicorn
-    import websockets
 
     return {
         "count": count,
@@ -124,7 +125,7 @@ def measure(count: int = 2_000, repeats: int = 5, time_limit: float = 120.0) -> 
         "backend": BACKEND,
         "versions": {
             "uvicorn": uvicorn.__version__,
-            "websockets": websockets.__version__,
+            "websockets": metadata.version("websockets"),
             "starlette": starlette.__version__,
         },
         "per_second": {

@@ -83,8 +83,8 @@ def wrapper_batches(module_name: str) -> dict[str, Batch]:
     """The exchange through `module_name`'s `WebSocket`, accepted first."""
     module = importlib.import_module(module_name)
     sockets = {}
-    for kind, text in (("text", TEXT), ("json", json.dumps(DATA))):
-        receive, send = callables({"type": "websocket.receive", "text": text})
+    for kind, payload in (("text", TEXT), ("json", json.dumps(DATA))):
+        receive, send = callables({"type": "websocket.receive", "text": payload})
         websocket = module.WebSocket(dict(SCOPE), receive, send)
         drive(websocket.accept())
         sockets[kind] = websocket

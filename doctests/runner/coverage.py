@@ -138,7 +138,7 @@ class CallRecorder:
             return
         code = frame.f_code
         if code in self.enum_codes:
-            name = self.enums.get(type(frame.f_locals.get("self")))
+            name = self.enums.get(type(frame.f_locals.get("self")))  # type: ignore[arg-type]
             if name is not None:
                 self.called.add(name)
             return

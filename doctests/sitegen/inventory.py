@@ -43,7 +43,7 @@ def referenced_names() -> set[str]:
                 yield member  # type: ignore[misc]
                 yield from walk(member)  # type: ignore[arg-type]
 
-    for obj in walk(package):
+    for obj in walk(package):  # type: ignore[arg-type]
         exprs: list[object] = []
         if isinstance(obj, griffe.Function):
             exprs += [parameter.annotation for parameter in obj.parameters] + [obj.returns]

@@ -161,9 +161,9 @@ async def reachable(steps: tuple[Step, ...]) -> dict[Pair, tuple[Step, ...]]:
     found: dict[Pair, tuple[Step, ...]] = {}
     start, _ = await connection(())
     found[states(start)] = ()
-    frontier = [()]
+    frontier: list[tuple[Step, ...]] = [()]
     while frontier:
-        next_frontier = []
+        next_frontier: list[tuple[Step, ...]] = []
         for path in frontier:
             for step in steps:
                 try:
