@@ -46,7 +46,9 @@ Tags say what an example checks. An untagged example is part of the seed's
 spec (its effective tag is `starlette-0.29`); `asgi-2.5` marks a deliberate difference
 from Starlette 0.29, `reference-only` an example of the reference's own
 machinery (the peer, the table, the matrix), `fastapi` one that imports
-today's FastAPI or Starlette. Docstrings are tagged two ways:
+today's FastAPI or Starlette, `starlette` one that imports today's Starlette
+(`TestClient`, say; the runner skips both, with the reason, where the library
+is missing or too old). Docstrings are tagged two ways:
 
 * a docstring whose first example is a comment `>>> # tags: a, b` gives all
   its examples those tags;

@@ -21,7 +21,8 @@ A page with flavour tabs runs as one session per flavour (see
 those libraries themselves, so `--impl` does not change them; where a
 flavour's library is missing or older than its tabs are written for (see
 `FLAVOUR_LIBRARIES`), every example of that session is skipped with the
-reason, instead of failing. That is how the oracle environment (Starlette
+reason, instead of failing; so is an example tagged `fastapi` or `starlette`
+(it imports that library: `TestClient`, say) on any page. That is how the oracle environment (Starlette
 0.29.0, no FastAPI) runs the pages: only the `asgi` sessions run there.
 A skipped example's reason is in `Outcome.message`.
 """
@@ -49,7 +50,7 @@ from types import CodeType, FrameType, TracebackType
 from typing import Any, Literal
 
 from ..spec.impl import Implementation
-from .collect import Flavour, Session, Snippet, relative
+from .collect import Session, Snippet, relative
 
 FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -63,24 +64,30 @@ HARNESS_IMPORT = str(Path(__file__).with_name("impl.py"))
 
 Status = Literal["passed", "failed", "skipped"]
 # The library each non-ASGI flavour's tabs import, and the lowest version they are written for.
-FLAVOUR_LIBRARIES: dict[Flavour, tuple[str, tuple[int, ...]]] = {
+FLAVOUR_LIBRARIES: dict[str, tuple[str, tuple[int, ...]]] = {
     "fastapi": ("fastapi", (0, 100)),
     "starlette": ("starlette", (1, 0)),
 }
 
 
-def flavour_unavailable(flavour: Flavour | None) -> str | None:
+def snippet_unavailable(snippet: Snippet) -> str | None:
+    """Why a snippet cannot run here: its session's flavour, or a `fastapi`/`starlette` tag, needs a library."""
+    flavours = [snippet.flavour, *(tag for tag in snippet.tags if tag in FLAVOUR_LIBRARIES)]
+    return next(filter(None, map(flavour_unavailable, flavours)), None)
+
+
+def flavour_unavailable(flavour: str | None) -> str | None:
     """Why a flavour's session cannot run here (its library is missing or too old), or `None` if it can."""
-    if flavour not in FLAVOUR_LIBRARIES:
+    if flavour is None or flavour not in FLAVOUR_LIBRARIES:
         return None
     library, lowest = FLAVOUR_LIBRARIES[flavour]
     if importlib.util.find_spec(library) is None:
-        return f"the {flavour} tabs need {library}, which is not installed"
+        return f"{flavour} examples need {library}, which is not installed"
     version = importlib.metadata.version(library)
     numbers = tuple(int(part) for part in re.findall(r"\d+", version)[: len(lowest)])
     if numbers < lowest:
         wanted = ".".join(map(str, lowest))
-        return f"the {flavour} tabs are written for {library}>={wanted}; {library} {version} is installed"
+        return f"{flavour} examples are written for {library}>={wanted}; {library} {version} is installed"
     return None
 
 
@@ -187,10 +194,10 @@ class Runner:
         outcomes = []
         # The reference reports its rows itself; another implementation's are read off the peers.
         wire = None if self.implementation.is_reference else _wire_rows()
-        unavailable = flavour_unavailable(session.flavour)
         try:
             for snippet in session.snippets:
                 self._rows = []
+                unavailable = snippet_unavailable(snippet)
                 if snippet.skip or unavailable:
                     reason = snippet.skip_reason if snippet.skip else unavailable or ""
                     outcomes.append(Outcome(snippet, "skipped", f"{snippet.where}: skipped: {reason}", reason=reason))

@@ -70,9 +70,9 @@ def test_a_flavour_whose_library_is_missing_is_skipped_with_the_reason(monkeypat
     }
     assert by_flavour == {"fastapi": {"skipped"}, "starlette": {"skipped"}, "asgi": {"passed"}}
     fastapi = next(o for o in outcomes if o.snippet.flavour == "fastapi")
-    assert fastapi.reason == "the fastapi tabs need no_such_library_here, which is not installed"
+    assert fastapi.reason == "fastapi examples need no_such_library_here, which is not installed"
     starlette = next(o for o in outcomes if o.snippet.flavour == "starlette")
-    assert starlette.reason.startswith("the starlette tabs are written for pytest>=999; pytest ")
+    assert starlette.reason.startswith("starlette examples are written for pytest>=999; pytest ")
 
 
 def test_a_skip_marker_needs_a_reason() -> None:
