@@ -12,6 +12,12 @@ keeps only examples carrying at least one required tag. Every example still
 runs (a page's examples build on each other), but only the selected ones are
 counted, printed on failure and decide the exit status.
 
+A page with `=== "FastAPI"` / `=== "Starlette"` / `=== "ASGI"` tabs runs once
+per flavour (see `doctests.runner.collect`); the tables count its examples
+per page, per tag and per flavour ("-" for pages without tabs). Coverage
+counts only the ASGI flavour and pages without tabs: the FastAPI and
+Starlette sessions run with row, call and branch measurement paused.
+
 When the reference runs as itself on every file with no tag filter, the
 coverage checks are enforced too: every table row, every public name and
 every name in the rendered reference (`site/`, built by `mkdocs build`
@@ -32,11 +38,12 @@ import importlib.util
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .runner import coverage as measure
-from .runner.collect import DEFAULT_PATHS, ROOT, collect, expand, relative
+from .runner.collect import DEFAULT_PATHS, FLAVOURS, ROOT, Session, collect, expand, relative
 from .runner.run import TIMEOUT, Outcome, Runner, main_runner
 from .spec.impl import REFERENCE, ImplementationError, load, names_reference
 from .spec.report import Report
@@ -126,13 +133,23 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed and not args.exit_zero else 0
 
 
-def run_files(files: list[Path], runner: Runner, args: argparse.Namespace) -> list[Outcome]:
-    """Run every file's sessions; print selected failures as they come, then the two tables."""
+def run_files(
+    files: list[Path],
+    runner: Runner,
+    args: argparse.Namespace,
+    measuring: Callable[[bool], None] | None = None,
+) -> list[Outcome]:
+    """Run every file's sessions; print selected failures as they come, then the three tables.
+
+    `measuring(on)` is told before each session whether its examples count for coverage.
+    """
     outcomes: list[Outcome] = []
     pages: dict[str, Counter[str]] = {}
     for path in files:
         counts = pages.setdefault(relative(path), Counter())
         for session in collect(path):
+            if measuring is not None:
+                measuring(counts_for_coverage(session))
             for outcome in runner.run(session):
                 outcomes.append(outcome)
                 if not selected(outcome, args):
@@ -142,12 +159,29 @@ def run_files(files: list[Path], runner: Runner, args: argparse.Namespace) -> li
                 if outcome.status == "failed":
                     where, _, rest = outcome.message.rstrip().partition("\n")
                     print(f"FAILED {where} [{', '.join(outcome.snippet.effective_tags)}]\n{rest}\n", flush=True)
+    if measuring is not None:
+        measuring(True)
     if not args.quiet:
         by_tag = tag_counts(outcomes, args)
         width = max(map(len, [*pages, *by_tag])) + 2
         print_table("page", pages, width)
         print_table("tag", by_tag, width)
+        print_table("flavour", flavour_counts(outcomes, args), width)
     return outcomes
+
+
+def counts_for_coverage(session: Session) -> bool:
+    """Whether a session's examples count for coverage: the ASGI flavour, pages without tabs, docstrings."""
+    return session.flavour in (None, "asgi")
+
+
+def flavour_counts(outcomes: list[Outcome], args: argparse.Namespace) -> dict[str, Counter[str]]:
+    """Per flavour (in tab order, "-" for examples on pages without tabs and in docstrings)."""
+    by_flavour: dict[str, Counter[str]] = {key: Counter() for key in [*FLAVOURS.values(), "-"]}
+    for outcome in outcomes:
+        counts = by_flavour[outcome.snippet.flavour or "-"]
+        counts[outcome.status if selected(outcome, args) else "deselected"] += 1
+    return by_flavour
 
 
 def tag_counts(outcomes: list[Outcome], args: argparse.Namespace) -> dict[str, Counter[str]]:
@@ -173,7 +207,17 @@ def run_and_measure(
     """Run the files with the reference, measuring rows, public names and branches; return the problems."""
     names = measure.public_names()
     with measure.CallRecorder(names) as recorder:
-        outcomes = run_files(files, runner, args)
+
+        def measuring(on: bool) -> None:
+            if on == recorder.active:
+                return
+            recorder.active = on
+            if on:
+                cov.start()
+            else:
+                cov.stop()
+
+        outcomes = run_files(files, runner, args, measuring)
     code = measure.stop_code_coverage(cov)
     problems = report_coverage(outcomes, recorder, names, code, args.site, enforce)
     return outcomes, problems
@@ -192,7 +236,7 @@ def report_coverage(
 
     public = names
     failures: list[str] = []
-    applied = {row for outcome in outcomes for row in outcome.rows}
+    applied = {row for outcome in outcomes if outcome.snippet.counts_for_coverage for row in outcome.rows}
     rows_missing = [repr(row) for row in TABLE if row.key not in applied]
     print(f"rows covered {len(TABLE) - len(rows_missing)}/{len(TABLE)}")
     if rows_missing:

@@ -11,17 +11,44 @@ Conventions for Markdown pages:
   Fence attributes (```` ```python title="app.py" ````) are allowed.
 * A fence spelt `py`, `pycon` or `python3` is an error rather than a silent
   skip: write `python` (to run it) or `text` (not to).
-* `<!-- doctest: skip -->` on a line before the fence skips the block;
-  `<!-- tags: asgi-2.5, reference-only -->` tags it. Blank lines may separate
-  these comments from the fence; any other line ends the search.
+* `<!-- doctest: skip because REASON -->` (or `<!-- skip: next because
+  REASON -->`) on a line before the fence skips the block, and the reason is
+  reported with it; a skip marker without a reason (`<!-- doctest: skip -->`,
+  `<!-- skip: next -->`) is an error naming the page and line, as is any
+  other `skip:` or `doctest:` comment. `<!-- tags: asgi-2.5, reference-only
+  -->` tags the block. Blank lines may separate these comments from the
+  fence; any other line ends the search.
 * A script block may consist of `--8<-- "docs/examples/app.py"` lines
   (pymdownx.snippets); the included files are run.
+
+Flavour tabs: an app may be shown three ways with pymdownx.tabbed, each tab
+a `=== "FastAPI"`, `=== "Starlette"` or `=== "ASGI"` line followed by its
+content indented by 4 spaces. A fence inside such a tab belongs to that
+flavour (`fastapi`, `starlette`, `asgi`); a fence inside any other tab is an
+error, and a fence outside tabs is shared. A page with flavour tabs becomes
+one session per flavour, as if each were its own page: the `asgi` session
+always (it is the one coverage counts), plus one per other flavour the page
+shows. Each session holds the shared blocks and that flavour's blocks, in
+page order, so every flavour gets a fresh namespace and event loop, and the
+shared blocks run once in each (they may use the names the flavour's tabs
+define, such as `app`). A page without tabs is one session, as before.
+
+A snippet's flavour is one of its effective tags. In the `asgi` session (and
+on pages without tabs) the seed tag applies as before, so the ASGI tabs are
+part of the spec that `--impl` checks. In the `fastapi` and `starlette`
+sessions the seed tag does not apply: those blocks run today's FastAPI or
+Starlette whatever `--impl` says (only `reference_impl` imports are swapped),
+and `--exclude-tag fastapi` / `--exclude-tag starlette` leave them out. The
+runner skips a flavour session, with the reason, where its library cannot be
+used (see `doctests.runner.run.FLAVOUR_LIBRARIES`).
 
 Tags say what an example checks. An untagged example is part of the seed's
 spec (its effective tag is `starlette-0.29`); `asgi-2.5` marks a deliberate difference
 from Starlette 0.29, `reference-only` an example of the reference's own
 machinery (the peer, the table, the matrix), `fastapi` one that imports
-today's FastAPI or Starlette. Docstrings are tagged two ways:
+today's FastAPI or Starlette, `starlette` one that imports today's Starlette
+(`TestClient`, say; the runner skips both, with the reason, where the library
+is missing or too old). Docstrings are tagged two ways:
 
 * a docstring whose first example is a comment `>>> # tags: a, b` gives all
   its examples those tags;
@@ -35,7 +62,7 @@ from __future__ import annotations
 import doctest
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +73,7 @@ from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from doctests import ROOT
 from doctests.reference import MODULES
 
+Flavour = Literal["fastapi", "starlette", "asgi"]
 DEFAULT_PATHS = ("docs/*.md", "docs/**/*.md", "reference_impl/**/*.py")
 MISSPELT = {"py", "pycon", "python3", "py3"}
 
@@ -53,7 +81,16 @@ MISSPELT = {"py", "pycon", "python3", "py3"}
 # then any attributes (title="...", linenums="1", hl_lines="2").
 FENCE_INFO = re.compile(r"[ \t]*\{?[ \t]*\.?(?P<language>[\w+-]*)(?P<attributes>[^\n]*)\n")
 FENCE_LEXER = RawFencedCodeBlockLexer(info_pattern=FENCE_INFO)
-DIRECTIVE = re.compile(r"<!--\s*(?P<name>doctest|tags)\s*:\s*(?P<value>.*?)\s*-->\s*$")
+DIRECTIVE = re.compile(r"<!--\s*(?P<name>doctest|tags|skip)\s*:\s*(?P<value>.*?)\s*-->\s*$")
+# "skip because REASON" after `doctest:`, "next because REASON" after `skip:`.
+SKIP_VALUE = {
+    "doctest": re.compile(r"^skip\b\s*(?:because\s+(?P<reason>\S.*))?$"),
+    "skip": re.compile(r"^next\b\s*(?:because\s+(?P<reason>\S.*))?$"),
+}
+# A pymdownx.tabbed tab title: `=== "FastAPI"` (or `===+`, `===!`), its content indented 4 more.
+TAB = re.compile(r"""^(?P<indent>[ \t]*)===[!+]*[ \t]+"(?P<title>[^"]*)"[ \t]*$""")
+# Tab title -> flavour, in the order the flavour sessions run.
+FLAVOURS: dict[str, Flavour] = {"FastAPI": "fastapi", "Starlette": "starlette", "ASGI": "asgi"}
 # What `ruff format` (0.16+, which formats Markdown code blocks) makes of a snippet line.
 MANGLED_SNIPPET = re.compile(r"""^\s*-+\s*8\s*<\s*-+\s*["']""")
 SNIPPET = re.compile(r"""^\s*-{1,}8<-{1,}\s+["'](?P<path>[^"':]+)(?::(?P<start>\d+)?(?::(?P<end>\d+))?)?["']\s*$""")
@@ -83,11 +120,25 @@ class Snippet:
     options: dict[int, bool] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     skip: bool = False
+    skip_reason: str = ""
+    flavour: Flavour | None = None  # the session's flavour: None on a page without tabs
+    shared: bool = False  # a block outside tabs, run in each flavour's session
 
     @property
     def effective_tags(self) -> tuple[str, ...]:
-        """The tags, or `("starlette-0.29",)` for an untagged example."""
-        return self.tags or (SEED,)
+        """The tags (or `("starlette-0.29",)` for an untagged example), with the flavour tag.
+
+        A `fastapi` or `starlette` example runs today's library, so the seed tag never applies to it.
+        """
+        if self.flavour in ("fastapi", "starlette"):
+            return tuple(sorted({*self.tags, self.flavour}))
+        tags = self.tags or (SEED,)
+        return tuple(sorted({*tags, self.flavour})) if self.flavour else tags
+
+    @property
+    def counts_for_coverage(self) -> bool:
+        """Whether its rows and calls count: the ASGI flavour and pages without tabs."""
+        return self.flavour in (None, "asgi")
 
     @property
     def where(self) -> str:
@@ -102,6 +153,7 @@ class Session:
     path: str
     snippets: list[Snippet]
     module: str | None = None  # for docstrings: the module whose globals they see
+    flavour: Flavour | None = None  # for a page with flavour tabs: whose session this is
 
 
 def relative(path: str | Path) -> str:
@@ -131,13 +183,14 @@ def expand(patterns: list[str]) -> list[Path]:
     return list(found)
 
 
-def directives(text: str, position: int) -> tuple[tuple[str, ...], bool, str | None]:
-    """Read `tags:` and `doctest:` comments on the lines just above `position`.
+def directives(text: str, position: int) -> tuple[tuple[str, ...], str | None, str | None]:
+    """Read `tags:`, `doctest:` and `skip:` comments on the lines just above `position`.
 
-    Returns the tags, whether to skip, and an error text for a bad directive.
+    Returns the tags, the skip reason (`None`: not skipped), and an error text for a bad directive.
     """
     tags: list[str] = []
-    skip, error = False, None
+    skip: str | None = None
+    error = None
     # `position` is the start of the fence's line, so these are the lines above it.
     for line in reversed(text[:position].splitlines()):
         if not line.strip():
@@ -145,13 +198,38 @@ def directives(text: str, position: int) -> tuple[tuple[str, ...], bool, str | N
         match = DIRECTIVE.match(line.strip())
         if match is None:
             break
-        if match["name"] == "tags":
-            tags += [tag.strip() for tag in match["value"].split(",") if tag.strip()]
-        elif match["value"] == "skip":
-            skip = True
+        name, value = match["name"], match["value"]
+        if name == "tags":
+            tags += [tag.strip() for tag in value.split(",") if tag.strip()]
+            continue
+        skipping = SKIP_VALUE[name].match(value)
+        if skipping is None:
+            usage = "'skip because REASON'" if name == "doctest" else "'next because REASON'"
+            error = f"unknown directive <!-- {name}: {value} --> (only {usage} exists)"
+        elif not skipping["reason"]:
+            error = f"skip marker <!-- {name}: {value} --> gives no reason: write <!-- {name}: {value} because ... -->"
         else:
-            error = f"unknown directive <!-- doctest: {match['value']} --> (only 'skip' exists)"
+            skip = skipping["reason"]
     return tuple(sorted(set(tags))), skip, error
+
+
+def tab_of(text: str, position: int) -> str | None:
+    """The title of the pymdownx.tabbed tab whose content holds the line at `position`, if any."""
+    line_start = text.rfind("\n", 0, position) + 1
+    fence_line = text[line_start : text.find("\n", line_start) if "\n" in text[line_start:] else len(text)]
+    indent = len(fence_line) - len(fence_line.lstrip(" "))
+    if indent < 4:
+        return None
+    # Walk up to the nearest non-blank line indented less than the fence: the tab's title, or not a tab.
+    for line in reversed(text[:line_start].splitlines()):
+        if not line.strip():
+            continue
+        if len(line) - len(line.lstrip(" ")) < indent:
+            match = TAB.match(line)
+            if match is None or len(match["indent"].expandtabs()) != indent - 4:
+                return None
+            return match["title"]
+    return None
 
 
 def include_snippets(source: str) -> str:
@@ -171,8 +249,10 @@ def include_snippets(source: str) -> str:
     return "".join(lines)
 
 
-def doctest_snippets(path: str, text: str, first_line: int, tags: tuple[str, ...], skip: bool) -> Iterator[Snippet]:
-    """One `Snippet` per `>>>` statement of `text`, whose first line is `first_line`."""
+def doctest_snippets(
+    path: str, text: str, first_line: int, tags: tuple[str, ...], skip: str | None
+) -> Iterator[Snippet]:
+    """One `Snippet` per `>>>` statement of `text`, whose first line is `first_line`; `skip` is a reason."""
     for example in doctest.DocTestParser().get_examples(text, path):
         yield Snippet(
             path,
@@ -183,12 +263,13 @@ def doctest_snippets(path: str, text: str, first_line: int, tags: tuple[str, ...
             example.exc_msg,
             example.options,
             tags,
-            skip,
+            skip is not None,
+            skip or "",
         )
 
 
-def markdown_session(path: Path) -> Session:
-    """All `python` blocks of one Markdown page, in order."""
+def markdown_snippets(path: Path) -> list[Snippet]:
+    """All `python` blocks of one Markdown page, in order, each with its tab's flavour (`None`: shared)."""
     document = Document(path.read_text(encoding="utf-8"), str(path))
     snippets: list[Snippet] = []
     for region in FENCE_LEXER(document):
@@ -200,18 +281,49 @@ def markdown_session(path: Path) -> Session:
             error = f"a ```{language} fence is shown as Python but never run: write ```python (or ```text)"
         elif language != "python":
             continue
+        title = tab_of(document.text, region.start)
+        flavour: Flavour | None = None
+        if title is not None:
+            if title in FLAVOURS:
+                flavour = FLAVOURS[title]
+            elif not error:
+                error = f'a python block in tab "{title}": only {", ".join(map(repr, FLAVOURS))} tabs are run'
         if not error and not source.lstrip().startswith(">>>"):
             try:
                 source = include_snippets(source)
             except (OSError, ValueError) as problem:
                 error = str(problem)
         if error:
-            snippets.append(Snippet(str(path), fence_line, "error", error, tags=tags))
+            found = [Snippet(str(path), fence_line, "error", error, tags=tags)]
         elif source.lstrip().startswith(">>>"):
-            snippets += doctest_snippets(str(path), source, fence_line + 1, tags, skip)
+            found = list(doctest_snippets(str(path), source, fence_line + 1, tags, skip))
         else:
-            snippets.append(Snippet(str(path), fence_line + 1, "script", source, tags=tags, skip=skip))
-    return Session(str(path), snippets)
+            script = Snippet(str(path), fence_line + 1, "script", source, tags=tags, skip=skip is not None)
+            script.skip_reason = skip or ""
+            found = [script]
+        for snippet in found:
+            snippet.flavour = flavour
+        snippets += found
+    return snippets
+
+
+def markdown_sessions(path: Path) -> list[Session]:
+    """A page without flavour tabs is one session; a page with them, one per flavour (see the module doc)."""
+    snippets = markdown_snippets(path)
+    shown = {snippet.flavour for snippet in snippets if snippet.flavour is not None}
+    if not shown:
+        return [Session(str(path), snippets)]
+    sessions = []
+    for flavour in FLAVOURS.values():
+        if flavour not in shown and flavour != "asgi":
+            continue
+        own = [
+            snippet if snippet.flavour is not None else replace(snippet, flavour=flavour, shared=True)
+            for snippet in snippets
+            if snippet.flavour in (None, flavour)
+        ]
+        sessions.append(Session(str(path), own, flavour=flavour))
+    return sessions
 
 
 def module_name(path: Path) -> str:
@@ -228,7 +340,7 @@ def docstring_sessions(path: Path) -> list[Session]:
     sessions = []
     for start, _end, docstring in PythonDocStringDocument.extract_docstrings(text):
         first_line = text.count("\n", 0, start) + 1
-        snippets = list(doctest_snippets(str(path), docstring, first_line, (), False))
+        snippets = list(doctest_snippets(str(path), docstring, first_line, (), None))
         tags = set(MODULE_TAGS.get(module_name(path), ()))
         prompt = FIRST_PROMPT.search(docstring)
         match = DOCSTRING_TAGS.match(prompt["rest"]) if prompt else None
@@ -244,7 +356,7 @@ def docstring_sessions(path: Path) -> list[Session]:
 def collect(path: Path) -> list[Session]:
     """The sessions of one file: a page is one, a source file has one per docstring."""
     if path.suffix == ".md":
-        return [markdown_session(path)]
+        return markdown_sessions(path)
     if path.suffix == ".py":
         return docstring_sessions(path)
     raise ValueError(f"{relative(path)}: only .md and .py files hold examples")

@@ -132,9 +132,10 @@ class CallRecorder:
         self.enum_codes = {getattr(enum.Enum, key).__code__ for key in ("__repr__", "__str__", "__format__")}
         self.internal = {code for module in IMPLEMENTATION_MODULES for code in _all_codes(sys.modules[module])}
         self.called: set[str] = set()
+        self.active = True  # off while examples that do not count run (the FastAPI and Starlette flavours)
 
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
-        if event != "call":
+        if event != "call" or not self.active:
             return
         code = frame.f_code
         if code in self.enum_codes:

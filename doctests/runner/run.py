@@ -15,6 +15,16 @@ Exception lines are compared without the module prefix on either side, so
 
 With an `Implementation` (see `doctests.spec.impl`), each session's namespace
 swaps the reference's `WebSocket` & co. for the implementation's.
+
+A page with flavour tabs runs as one session per flavour (see
+`doctests.runner.collect`). The `fastapi` and `starlette` sessions import
+those libraries themselves, so `--impl` does not change them; where a
+flavour's library is missing or older than its tabs are written for (see
+`FLAVOUR_LIBRARIES`), every example of that session is skipped with the
+reason, instead of failing; so is an example tagged `fastapi` or `starlette`
+(it imports that library: `TestClient`, say) on any page. That is how the oracle environment (Starlette
+0.29.0, no FastAPI) runs the pages: only the `asgi` sessions run there.
+A skipped example's reason is in `Outcome.message`.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ import asyncio
 import contextlib
 import doctest
 import importlib
+import importlib.metadata
+import importlib.util
 import inspect
 import io
 import re
@@ -51,6 +63,32 @@ PAGE_NAME = "__docs__"
 HARNESS_IMPORT = str(Path(__file__).with_name("impl.py"))
 
 Status = Literal["passed", "failed", "skipped"]
+# The library each non-ASGI flavour's tabs import, and the lowest version they are written for.
+FLAVOUR_LIBRARIES: dict[str, tuple[str, tuple[int, ...]]] = {
+    "fastapi": ("fastapi", (0, 100)),
+    "starlette": ("starlette", (1, 0)),
+}
+
+
+def snippet_unavailable(snippet: Snippet) -> str | None:
+    """Why a snippet cannot run here: its session's flavour, or a `fastapi`/`starlette` tag, needs a library."""
+    flavours = [snippet.flavour, *(tag for tag in snippet.tags if tag in FLAVOUR_LIBRARIES)]
+    return next(filter(None, map(flavour_unavailable, flavours)), None)
+
+
+def flavour_unavailable(flavour: str | None) -> str | None:
+    """Why a flavour's session cannot run here (its library is missing or too old), or `None` if it can."""
+    if flavour is None or flavour not in FLAVOUR_LIBRARIES:
+        return None
+    library, lowest = FLAVOUR_LIBRARIES[flavour]
+    if importlib.util.find_spec(library) is None:
+        return f"{flavour} examples need {library}, which is not installed"
+    version = importlib.metadata.version(library)
+    numbers = tuple(int(part) for part in re.findall(r"\d+", version)[: len(lowest)])
+    if numbers < lowest:
+        wanted = ".".join(map(str, lowest))
+        return f"{flavour} examples are written for {library}>={wanted}; {library} {version} is installed"
+    return None
 
 
 @dataclass
@@ -61,7 +99,7 @@ class Outcome:
     status: Status
     message: str = ""
     rows: list[str] = field(default_factory=list)  # transition-table rows applied, in order
-    reason: str = ""  # for a failure: "output differs", "exception differs", "timed out", ...
+    reason: str = ""  # for a failure: "output differs", "timed out", ...; for a skip: why
     expected: str | None = None  # for a failure: what the page shows
     got: str | None = None  # for a failure: what the implementation produced
 
@@ -71,6 +109,7 @@ class Outcome:
             "file": relative(self.snippet.path),
             "line": self.snippet.line,
             "kind": self.snippet.kind,
+            "flavour": self.snippet.flavour,
             "tags": list(self.snippet.effective_tags),
             "source": self.snippet.source,
             "status": self.status,
@@ -158,8 +197,10 @@ class Runner:
         try:
             for snippet in session.snippets:
                 self._rows = []
-                if snippet.skip:
-                    outcomes.append(Outcome(snippet, "skipped"))
+                unavailable = snippet_unavailable(snippet)
+                if snippet.skip or unavailable:
+                    reason = snippet.skip_reason if snippet.skip else unavailable or ""
+                    outcomes.append(Outcome(snippet, "skipped", f"{snippet.where}: skipped: {reason}", reason=reason))
                     continue
                 try:
                     failure = self.evaluate(snippet, namespace, loop)

@@ -250,8 +250,8 @@ def test_the_compatibility_page_is_rendered_from_real_runs(
     assert "where Starlette 0.29.0 escapes them" in page
     assert "Unexplained:" not in page
     for where in (
-        "docs/tutorial/json.md:57",
-        "docs/tutorial/first-endpoint.md:111",
+        "docs/tutorial/json.md:100",
+        "docs/tutorial/first-endpoint.md:149",
         "docs/reference/websocket-state.md:15",
     ):
         assert f"### {where} " in page
