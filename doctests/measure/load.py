@@ -442,6 +442,57 @@ async def report_progress(ledgers: list[dict[int, Ledger]], total: int, started:
         print(f"   ... {done:,} of {total:,} delivered after {time.perf_counter() - started:.0f} s", flush=True)
 
 
+async def burst_receiver(client: ClientConnection, count: int, ledgers: dict[int, Ledger]) -> str | None:
+    """Read as fast as possible until `count` messages came; return why it ended early (a close), else None."""
+    try:
+        for _ in range(count):
+            sender, seq = parse(await client.recv())
+            ledgers.setdefault(sender, Ledger()).record(seq)
+    except ConnectionClosed:
+        return f"closed by the server with {client.close_code} {client.close_reason!r}"
+    return None
+
+
+async def chat_burst(server: Server, clients: int, messages: int, size: int, time_limit: float) -> dict[str, Any]:
+    """`clients` chat members each send `messages` at once, no window; every member reads as fast as it can.
+
+    Nobody is slow here, so nobody may be dropped: every member must get all
+    `clients * clients * messages` deliveries exactly once, in each sender's order.
+    """
+    conns = await open_clients(server, clients)
+    problems: list[str] = []
+    if not await server.wait_room(clients, within=time_limit):
+        problems.append(f"the room never had {clients} members")
+    ledgers: list[dict[int, Ledger]] = [{} for _ in conns]
+    total = clients * messages
+
+    async def send_all(client: ClientConnection, sender: int) -> None:
+        with contextlib.suppress(ConnectionClosed):  # A dropped member's sends fail; its receiver reports it.
+            for seq in range(messages):
+                await client.send(payload(sender, seq, size))
+
+    started = time.perf_counter()
+    ends: list[str | None] = []
+    try:
+        async with asyncio.timeout(time_limit):
+            *_, ends = await asyncio.gather(
+                *(send_all(c, i) for i, c in enumerate(conns)),
+                asyncio.gather(*(burst_receiver(c, total, ledgers[j]) for j, c in enumerate(conns))),
+            )
+    except TimeoutError:
+        problems.append(f"burst not finished within {time_limit} s")
+    dropped = [f"member {j}: {end}" for j, end in enumerate(ends) if end is not None]
+    problems += dropped
+    for j, ledger in enumerate(ledgers):
+        problems += ledger_problems(f"receiver {j}", ledger, dict.fromkeys(range(clients), messages))
+    deliveries = sum(ledger.received for per_receiver in ledgers for ledger in per_receiver.values())
+    summary = round_summary(deliveries, started, problems[:20], problem_count=len(problems))
+    summary |= {"app": server.app, "backend": server.ws, "clients": clients, "messages": messages, "size": size}
+    summary |= {"deliveries": deliveries, "expected": clients * total, "dropped": len(dropped)}
+    await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+    return summary
+
+
 async def load_rounds(server: Server, clients: int, messages: int, size: int, time_limit: float) -> dict[str, Any]:
     """Two identical rounds on one server: peak RSS per round, and leftovers after each."""
     round_function = chat_round if server.app == "chat" else echo_round
