@@ -490,15 +490,13 @@ async def chat_burst(server: Server, clients: int, messages: int, size: int, tim
         problems.append(f"the room never had {clients} members")
     ledgers: list[dict[int, Ledger]] = [{} for _ in conns]
     total = clients * messages
-
     started = time.perf_counter()
     ends: list[str | None] = []
     try:
         async with asyncio.timeout(time_limit):
-            *_, ends = await asyncio.gather(
-                *(burst_sender(c, i, messages, size) for i, c in enumerate(conns)),
-                asyncio.gather(*(burst_receiver(c, total, ledgers[j]) for j, c in enumerate(conns))),
-            )
+            receiving = asyncio.gather(*(burst_receiver(c, total, ledgers[j]) for j, c in enumerate(conns)))
+            await asyncio.gather(*(burst_sender(c, i, messages, size) for i, c in enumerate(conns)), receiving)
+            ends = receiving.result()
     except TimeoutError:
         problems.append(f"burst not finished within {time_limit} s")
     dropped = [f"member {j}: {end}" for j, end in enumerate(ends) if end is not None]
