@@ -74,7 +74,8 @@ async def read_into_room(member):
         message = await member.websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
-        if message.get("text") is not None and member in room:  # A dropped member no longer speaks.
+        # Binary messages are not chat; a dropped member is no longer heard.
+        if message.get("text") is not None and member in room:
             broadcast(message["text"])
 
 
