@@ -5,19 +5,26 @@ page over HTTP and the room over WebSocket. Run it with:
 
     uvicorn --app-dir docs/examples chat:app
 
-Slow clients: each member has a queue of at most `QUEUE_SIZE` messages and a
-task of its own that sends them, so a broadcast never waits for anyone. A
-member whose queue is full is dropped from the room at once; its sender
-delivers what is queued and then closes the connection with 1013 ("try again
-later"); what it sends meanwhile is not broadcast. A client that has vanished
-only makes its own sender fail.
+Slow clients: each member has a queue and a task of its own that sends it, so
+a broadcast never waits for anyone. A member is dropped for making no
+progress, not for a burst: when one message has waited `STALL_SECONDS` to go
+out (the client drains nothing), or when more than `MAX_BACKLOG` bytes wait
+for it. Its connection is then closed with 1013 ("try again later") and what
+it says is no longer broadcast. A member that keeps reading is never dropped
+however busy the room; a client that has vanished only makes its own sender
+fail. Both limits can be set from the environment, e.g. CHAT_STALL_SECONDS=10.
 """
 
 import asyncio
+import os
 
 from reference_impl import WebSocket
 
-QUEUE_SIZE = 64
+# A burst only makes a queue long for a moment; a client that takes nothing
+# for this long is stuck (or gone without a word), so stop waiting for it.
+STALL_SECONDS = float(os.environ.get("CHAT_STALL_SECONDS", "5"))
+# Bounds the memory one member can hold, however fast the others talk.
+MAX_BACKLOG = int(os.environ.get("CHAT_MAX_BACKLOG", str(4 * 2**20)))  # bytes
 
 
 class Member:
@@ -25,7 +32,8 @@ class Member:
 
     def __init__(self, websocket):
         self.websocket = websocket
-        self.queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.queue = asyncio.Queue()  # Unbounded: `backlog` is the bound that counts.
+        self.backlog = 0  # UTF-8 bytes in `queue`.
 
 
 room = set()
@@ -33,35 +41,60 @@ room = set()
 
 def broadcast(text):
     """Queue `text` for every member; never waits, so nobody can stall the room."""
+    size = len(text.encode())
     for member in list(room):
-        try:
-            member.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            room.discard(member)  # Too slow: it gets nothing more, then a 1013.
+        member.queue.put_nowait(text)
+        member.backlog += size
+        if member.backlog > MAX_BACKLOG:
+            room.discard(member)  # Too far behind: no more messages; its sender closes it.
 
 
 async def send_queued(member):
-    """Send a member its messages; once it has left the room, close it with 1013."""
-    while member in room or not member.queue.empty():
-        await member.websocket.send_text(await member.queue.get())
-    await member.websocket.close(1013, "too slow")
+    """Send a member its messages in order; close it with 1013 once it is dropped."""
+    websocket = member.websocket
+    while member in room:
+        text = await member.queue.get()
+        member.backlog -= len(text.encode())
+        try:
+            # A send waits while the client reads nothing (the server's buffer is full).
+            async with asyncio.timeout(STALL_SECONDS):
+                await websocket.send_text(text)
+        except TimeoutError:
+            room.discard(member)  # No progress for STALL_SECONDS.
+    # The close frame waits behind the data already sent; don't wait forever for it.
+    async with asyncio.timeout(STALL_SECONDS):
+        await websocket.close(1013, "too slow")
+
+
+async def read_into_room(member):
+    """Broadcast what the member says, until it disconnects."""
+    while True:
+        # `receive()`, not `iter_text()`: it still works after the sender has closed
+        # the connection, where `receive_text()` would raise RuntimeError.
+        message = await member.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        # Binary messages are not chat; a dropped member is no longer heard.
+        if message.get("text") is not None and member in room:
+            broadcast(message["text"])
 
 
 async def chat(websocket):
-    """Join the room, broadcast what this client says, and leave when it goes."""
+    """Join the room, and leave when the client goes or the member is dropped."""
     await websocket.accept()
     member = Member(websocket)
     room.add(member)
+    reader = asyncio.create_task(read_into_room(member))
     sender = asyncio.create_task(send_queued(member))
     try:
-        async for text in websocket.iter_text():
-            if member in room:  # A member dropped as too slow no longer speaks either.
-                broadcast(text)
+        # Either ending ends the connection: the client left, or it was dropped (or vanished).
+        await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         room.discard(member)
+        reader.cancel()
         sender.cancel()
-        # Collect the sender's end (cancelled, or failed because the client vanished).
-        await asyncio.gather(sender, return_exceptions=True)
+        # Collect both ends: cancelled, timed out, or failed because the client vanished.
+        await asyncio.gather(reader, sender, return_exceptions=True)
 
 
 async def page(scope, receive, send):

@@ -14,8 +14,12 @@ from reference_impl import WebSocket
 
 async def app(scope, receive, send):
     """A plain ASGI app: one call per connection."""
-    if scope["type"] != "websocket":
-        return  # No HTTP page and no lifespan events here.
+    if scope["type"] != "websocket":  # Plain HTTP gets a clear 426; lifespan events are ignored.
+        if scope["type"] == "http":
+            headers = [(b"upgrade", b"websocket"), (b"content-type", b"text/plain; charset=utf-8")]
+            await send({"type": "http.response.start", "status": 426, "headers": headers})
+            await send({"type": "http.response.body", "body": b"Upgrade Required: this URL speaks WebSocket.\n"})
+        return
     websocket = WebSocket(scope, receive, send)
     await websocket.accept()
     while True:

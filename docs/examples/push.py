@@ -34,7 +34,11 @@ async def tick(websocket, interval):
 
 async def app(scope, receive, send):
     """Push ticks while waiting for the client to leave."""
-    if scope["type"] != "websocket":
+    if scope["type"] != "websocket":  # Plain HTTP gets a clear 426; lifespan events are ignored.
+        if scope["type"] == "http":
+            headers = [(b"upgrade", b"websocket"), (b"content-type", b"text/plain; charset=utf-8")]
+            await send({"type": "http.response.start", "status": 426, "headers": headers})
+            await send({"type": "http.response.body", "body": b"Upgrade Required: this URL speaks WebSocket.\n"})
         return
     websocket = WebSocket(scope, receive, send)
     await websocket.accept()

@@ -14,13 +14,16 @@ exits 1 otherwise. Every loop is bounded by a count and every wait by a
 deadline (`asyncio.timeout`), so a lost message ends a round as a reported
 timeout instead of a hang.
 
-The chat room drops a member whose queue of `chat.QUEUE_SIZE` (64) messages is
-full. Well-behaved clients here must never be dropped, so the senders share a
-window of `WINDOW` messages: a sender takes a slot before sending and the slot
-is freed when every well-behaved receiver has the message. No member's queue
-can then hold more than `WINDOW` + (one per faulty sender) messages, which is
-below 64. Without that window, 200 clients sending at full speed would
-legitimately overflow the queues: that is the documented policy, not a bug.
+The chat room drops a member that makes no progress for `CHAT_STALL_SECONDS`
+or falls more than `CHAT_MAX_BACKLOG` bytes behind (`CHAT_LIMITS` sets both in
+every server started here), never one that keeps reading. In the load and
+fault rounds the senders share a window of `WINDOW` messages (a sender takes a
+slot before sending; the slot is freed when every well-behaved receiver has the
+message), so that those rounds measure steady throughput and memory, and the
+fault round knows when the faulty clients' messages have arrived.
+`chat_burst` has no window: every member sends all its messages at once, and
+still nobody may be dropped. `chat_stall` stops one member reading while the
+others talk: they must not notice, and it must be dropped with 1013.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import asyncio
 import contextlib
 import http.client
 import json
+import os
 import signal
 import socket
 import struct
@@ -47,9 +51,13 @@ from websockets.exceptions import ConnectionClosed
 SERVER = Path(__file__).resolve().parent / "load_server.py"
 BACKENDS = ("websockets-sansio", "wsproto")
 PROGRESS_SECONDS: float | None = None  # When set (by stress.py), long rounds print their progress this often.
-WINDOW = 32  # Chat messages in flight at once; below chat.QUEUE_SIZE (64), see the module docstring.
+WINDOW = 32  # Chat messages in flight at once in the load and fault rounds; see the module docstring.
 ECHO_WINDOW = 16  # Echo messages one client may have in flight.
 # Log lines that mean the server failed somewhere, whatever the app.
+# The chat's limits (docs/examples/chat.py reads them from the environment) in every server started
+# here: a backlog of 1 MiB, so a never-reading member is dropped by it quickly, and a stall time
+# longer than any quick round, so that member is still there to read its 1013 when it reads again.
+CHAT_LIMITS = {"CHAT_STALL_SECONDS": "10", "CHAT_MAX_BACKLOG": str(2**20)}
 BAD_LOG = ("Traceback", "ERROR", "Exception", "Task was destroyed", "was never awaited", "Unclosed")
 
 
@@ -112,7 +120,13 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     log: Any  # The temporary file holding the subprocess's stdout and stderr.
+    env: dict[str, str] = field(default_factory=dict)  # What the subprocess got on top of ours.
     log_text: str = ""
+
+    @property
+    def max_backlog(self) -> int:
+        """The chat's `MAX_BACKLOG` in this server, in bytes."""
+        return int(self.env["CHAT_MAX_BACKLOG"])
 
     @property
     def uri(self) -> str:
@@ -182,11 +196,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(app: str, ws: str, startup: float = 15.0, mutate: str | None = None) -> Iterator[Server]:
+def serve(
+    app: str, ws: str, startup: float = 15.0, mutate: str | None = None, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """Start `doctests/measure/load_server.py APP` on a fresh 127.0.0.1 port; always kill it on exit.
 
-    `mutate` names a deliberate fault for the server to inject (see `server.mutate`).
+    `mutate` names a deliberate fault for the server to inject (see `server.mutate`); `env`
+    adds to (or overrides `CHAT_LIMITS` in) the subprocess's environment.
     """
+    extra = CHAT_LIMITS | (env or {})
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(2048)  # Connections queue here even before uvicorn has started.
@@ -194,9 +212,9 @@ def serve(app: str, ws: str, startup: float = 15.0, mutate: str | None = None) -
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the `finally` below, after the server has exited)
     command = [sys.executable, str(SERVER), app, "--ws", ws, "--fd", str(listener.fileno())]
     command += ["--mutate", mutate] if mutate else []
-    process = subprocess.Popen(command, pass_fds=[listener.fileno()], stdout=log, stderr=log)
+    process = subprocess.Popen(command, pass_fds=[listener.fileno()], stdout=log, stderr=log, env=os.environ | extra)
     listener.close()  # The child has its own copy.
-    server = Server(app, ws, process, port, log)
+    server = Server(app, ws, process, port, log, extra)
     try:
         deadline = time.monotonic() + startup
         while True:
@@ -442,6 +460,126 @@ async def report_progress(ledgers: list[dict[int, Ledger]], total: int, started:
         print(f"   ... {done:,} of {total:,} delivered after {time.perf_counter() - started:.0f} s", flush=True)
 
 
+async def burst_receiver(client: ClientConnection, count: int, ledgers: dict[int, Ledger]) -> str | None:
+    """Read as fast as possible until `count` messages came; return why it ended early (a close), else None."""
+    try:
+        for _ in range(count):
+            sender, seq = parse(await client.recv())
+            ledgers.setdefault(sender, Ledger()).record(seq)
+    except ConnectionClosed:
+        return f"closed by the server with {client.close_code} {client.close_reason!r}"
+    return None
+
+
+async def burst_sender(client: ClientConnection, sender: int, messages: int, size: int) -> None:
+    """Send `messages` payloads as fast as the connection takes them, no window."""
+    with contextlib.suppress(ConnectionClosed):  # A dropped member's sends fail; its receiver reports it.
+        for seq in range(messages):
+            await client.send(payload(sender, seq, size))
+
+
+async def chat_burst(server: Server, clients: int, messages: int, size: int, time_limit: float) -> dict[str, Any]:
+    """`clients` chat members each send `messages` at once, no window; every member reads as fast as it can.
+
+    Nobody is slow here, so nobody may be dropped: every member must get all
+    `clients * clients * messages` deliveries exactly once, in each sender's order.
+    """
+    conns = await open_clients(server, clients)
+    problems: list[str] = []
+    if not await server.wait_room(clients, within=time_limit):
+        problems.append(f"the room never had {clients} members")
+    ledgers: list[dict[int, Ledger]] = [{} for _ in conns]
+    total = clients * messages
+    started = time.perf_counter()
+    ends: list[str | None] = []
+    try:
+        async with asyncio.timeout(time_limit):
+            receiving = asyncio.gather(*(burst_receiver(c, total, ledgers[j]) for j, c in enumerate(conns)))
+            await asyncio.gather(*(burst_sender(c, i, messages, size) for i, c in enumerate(conns)), receiving)
+            ends = receiving.result()
+    except TimeoutError:
+        problems.append(f"burst not finished within {time_limit} s")
+    dropped = [f"member {j}: {end}" for j, end in enumerate(ends) if end is not None]
+    problems += dropped
+    for j, ledger in enumerate(ledgers):
+        problems += ledger_problems(f"receiver {j}", ledger, dict.fromkeys(range(clients), messages))
+    deliveries = sum(ledger.received for per_receiver in ledgers for ledger in per_receiver.values())
+    summary = round_summary(deliveries, started, problems[:20], problem_count=len(problems))
+    summary |= {"app": server.app, "backend": server.ws, "clients": clients, "messages": messages, "size": size}
+    summary |= {"deliveries": deliveries, "expected": clients * total, "dropped": len(dropped)}
+    await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+    return summary
+
+
+async def chat_stall(server: Server, good: int, messages: int, time_limit: float) -> dict[str, Any]:
+    """`good` members each send `messages` while one more member reads nothing; then it speaks, and reads.
+
+    The payloads are large enough (`overflow_size`) that the stalled member's
+    backlog surely passes the server's `CHAT_MAX_BACKLOG`; the good members
+    share the `WINDOW` (as in `chat_round`), so a good member's own backlog,
+    at most `WINDOW` messages, stays below it. The good members must
+    get all of each other's messages in order, and must not hear the stalled
+    member once it is dropped; the stalled member, reading at last, must get a
+    prefix of the messages in each sender's order, then 1013 "too slow".
+    """
+    size = overflow_size(good * messages, server.max_backlog)
+    conns = await open_clients(server, good)
+    stalled = await open_client(server, small_buffer=True)
+    problems: list[str] = []
+    if WINDOW * size >= server.max_backlog:
+        problems.append(f"{WINDOW} messages of {size} bytes could overflow a good member too: send more, smaller")
+    if not await server.wait_room(good + 1, within=time_limit):
+        problems.append(f"the room never had {good + 1} members")
+    ledgers: list[dict[int, Ledger]] = [{} for _ in conns]
+    total = good * messages
+    late: dict[str, Any] = {"received": 0, "of": total}
+    late_ledgers: dict[int, Ledger] = {}
+    room = Room(receivers=good)
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(time_limit):
+            await asyncio.gather(
+                *(chat_sender(c, room, i, messages, size) for i, c in enumerate(conns)),
+                *(chat_receiver(c, room, total, ledgers[j]) for j, c in enumerate(conns)),
+            )
+            if not await server.wait_room(good, within=time_limit):
+                problems.append("the stalled member was not dropped")
+            # The dropped member speaks again: nobody may hear it, and its handler must not fail.
+            await stalled.send(payload(good, 0, 16))
+            heard = await asyncio.gather(*(next_message(c, within=0.5) for c in conns))
+            problems += [f"member {j} heard {text[:20]!r} after the end" for j, text in enumerate(heard) if text]
+            with contextlib.suppress(ConnectionClosed):
+                for _ in range(total):
+                    sender, seq = parse(await stalled.recv())
+                    late_ledgers.setdefault(sender, Ledger()).record(seq)
+                    late["received"] += 1
+            late |= {"close_code": stalled.close_code, "close_reason": stalled.close_reason}
+    except TimeoutError:
+        problems.append(f"stall round not finished within {time_limit} s")
+    except ConnectionClosed as error:
+        problems.append(f"a good member was disconnected: {error!r}")
+    if late.get("close_code") != 1013 or late["received"] >= total:
+        problems.append(f"the stalled member got {late}, not a prefix and then 1013")
+    if any(ledger.duplicated or ledger.skipped for ledger in late_ledgers.values()):
+        problems.append("the stalled member got a sender's messages out of order")
+    for j, ledger in enumerate(ledgers):
+        problems += ledger_problems(f"receiver {j}", ledger, dict.fromkeys(range(good), messages))
+    deliveries = sum(ledger.received for per_receiver in ledgers for ledger in per_receiver.values())
+    summary = round_summary(deliveries, started, problems[:20], problem_count=len(problems))
+    summary |= {"app": server.app, "backend": server.ws, "good": good, "messages": messages, "size": size}
+    summary |= {"deliveries": deliveries, "stalled_member": late}
+    await asyncio.gather(*(c.close() for c in [*conns, stalled]), return_exceptions=True)
+    return summary
+
+
+async def next_message(client: ClientConnection, within: float) -> str | bytes | None:
+    """The next message if one comes within `within` seconds, else None."""
+    try:
+        return await asyncio.wait_for(client.recv(), within)
+    except TimeoutError:
+        return None
+
+
 async def load_rounds(server: Server, clients: int, messages: int, size: int, time_limit: float) -> dict[str, Any]:
     """Two identical rounds on one server: peak RSS per round, and leftovers after each."""
     round_function = chat_round if server.app == "chat" else echo_round
@@ -493,7 +631,7 @@ async def fault_round(
     exact_peak = server.reset_peak()
     chat = server.app == "chat"
     if chat:
-        size = max(size, overflow_size(good * messages))
+        size = max(size, overflow_size(good * messages, server.max_backlog))
     conns = await open_clients(server, good)
     droppers = await open_clients(server, faulty)
     closers = await open_clients(server, faulty)
@@ -552,14 +690,15 @@ def stuff_limit() -> int:
     return 2 * (kernel_buffer_max("rmem") + 2 * kernel_buffer_max("wmem")) // 4096
 
 
-def overflow_size(messages: int) -> int:
+def overflow_size(messages: int, backlog: int) -> int:
     """A chat payload size at which `messages` broadcasts surely overflow a client that never reads.
 
-    Before the room's queue of 64 fills, the kernel's send buffer (which grows
-    up to the third figure of `tcp_wmem`, 4 MiB by default) and asyncio's write
-    buffer must fill; twice that, plus 1 MiB, is sent in all.
+    Before the room's backlog passes `backlog` bytes (chat's `MAX_BACKLOG`), the
+    kernel's send buffer (which grows up to the third figure of `tcp_wmem`, 4 MiB
+    by default) and asyncio's write buffer must fill; twice that, plus the
+    backlog, plus 1 MiB, is sent in all.
     """
-    return (2 * kernel_buffer_max("wmem") + 2**20) // messages + 1
+    return (2 * kernel_buffer_max("wmem") + backlog + 2**20) // messages + 1
 
 
 async def drain(client: ClientConnection, limit: int) -> None:
@@ -689,6 +828,7 @@ async def chat_faults(
 def results_document(kind: str, command: str, scale: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
     """One run's results as `doctests.sitegen.pages.reliability` reads them (`builddata.RELIABILITY`)."""
     document = {"kind": kind, "command": command, "scale": scale, **results}
-    problems = [p for section in ("load", "faults") for entry in results.get(section, []) for p in entry["problems"]]
+    sections = ("load", "faults", "policy")
+    problems = [p for section in sections for entry in results.get(section, []) for p in entry["problems"]]
     document["passed"] = not problems
     return document

@@ -6,7 +6,10 @@ part of every site build); without it, the full scale of `make stress`.
 For each app and backend: a fresh server subprocess, two identical load rounds
 (`--clients` clients × `--messages` messages each; peak RSS per round, and
 round 2 must stay within round 1's bound), then a fault round with
-`--fault-clients` well-behaved clients. Prints the figures as it goes, writes
+`--fault-clients` well-behaved clients; for the chat, then its slow-consumer
+policy: a burst (`FULL_BURST`, 30 members × 50 messages at once, nobody may be
+dropped) and a stalled member (`FULL_STALL`); `QUICK_BURST` and `QUICK_STALL`
+with `--quick`. Prints the figures as it goes, writes
 them all to `--out` for the Reliability page, and exits 1 if any check failed.
 Every round is bounded by `--timeout` seconds. Run it with:
 
@@ -27,18 +30,24 @@ from typing import Any
 from doctests.builddata import RELIABILITY, RELIABILITY_STRESS
 
 from . import load as driver
-from .load import BACKENDS, fault_round, load_rounds, results_document, serve, server_problems
+from .load import BACKENDS, chat_burst, chat_stall, fault_round, load_rounds, results_document, serve, server_problems
 
 # The scale of `tests/load/` and of the figures every site build shows: 20 clients × 50 messages,
 # twice per server; 12 well-behaved clients × 50 messages with 2 droppers, 2 closers and 3 never-readers.
 QUICK_LOAD = {"clients": 20, "messages": 50, "size": 64}
 QUICK_FAULTS = {"good": 12, "messages": 50, "faulty": 2, "size": 64}
 QUICK_TIMEOUT = 20.0  # Seconds a quick round may take; a normal one takes well under 2 s.
+# The chat's slow-consumer policy (`chat_burst`, `chat_stall`): every member sends at once and
+# reads, nobody may be dropped; then one member stops reading while the others send.
+QUICK_BURST = {"clients": 12, "messages": 30, "size": 64}
+QUICK_STALL = {"good": 4, "messages": 200}
+FULL_BURST = {"clients": 30, "messages": 50, "size": 64}  # 45,000 deliveries.
+FULL_STALL = {"good": 10, "messages": 200}
 
 
 def run(args: argparse.Namespace, save: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """Every (app, backend) in turn, each on a server of its own; `save` the results after each."""
-    results: dict[str, Any] = {"load": [], "faults": []}
+    results: dict[str, Any] = {"load": [], "faults": [], "policy": []}
     for backend in args.backends:  # The default backend first: it matters most if the run is cut short.
         for app in args.apps:
             print(f"== {app} on {backend}: {args.clients} clients × {args.messages} messages, two rounds", flush=True)
@@ -56,14 +65,25 @@ def run(args: argparse.Namespace, save: Callable[[dict[str, Any]], None]) -> dic
                     fault_round(server, args.fault_clients, args.messages, args.faulty, args.size, args.timeout)
                 )
                 print(f"   faults: {faults['seconds']} s, {faults.get('never_read_result')}", flush=True)
+                policy = []
+                if app == "chat":
+                    policy = [asyncio.run(chat_burst(server, time_limit=args.timeout, **args.burst))]
+                    policy.append(asyncio.run(chat_stall(server, time_limit=args.timeout, **args.stall)))
+                    print(
+                        f"   burst: {policy[0]['deliveries']} of {policy[0]['expected']} delivered in "
+                        f"{policy[0]['seconds']} s, {policy[0]['dropped']} members dropped",
+                        flush=True,
+                    )
+                    print(f"   stall: stalled member got {policy[1]['stalled_member']}", flush=True)
                 code = server.stop()
             shutdown = server_problems(server, code)
-            for entry in (load, faults):
+            for entry in (load, faults, *policy):
                 entry["server_exit_code"] = code
                 entry["problems"] += shutdown
             results["load"].append(load)
             results["faults"].append(faults)
-            for problem in load["problems"] + faults["problems"]:
+            results["policy"] += policy
+            for problem in [p for entry in (load, faults, *policy) for p in entry["problems"]]:
                 print(f"   PROBLEM: {problem}", flush=True)
             save(results)
     return results
@@ -85,12 +105,15 @@ def main() -> int:
     if args.quick:
         args.clients, args.messages, args.size = QUICK_LOAD["clients"], QUICK_LOAD["messages"], QUICK_LOAD["size"]
         args.fault_clients, args.faulty, args.timeout = QUICK_FAULTS["good"], QUICK_FAULTS["faulty"], QUICK_TIMEOUT
+    args.burst, args.stall = (QUICK_BURST, QUICK_STALL) if args.quick else (FULL_BURST, FULL_STALL)
     output = RELIABILITY if args.quick else RELIABILITY_STRESS
     started = time.perf_counter()
     driver.PROGRESS_SECONDS = 60.0
     scale = {
         "load": {"clients": args.clients, "messages": args.messages, "size": args.size},
         "faults": {"good": args.fault_clients, "messages": args.messages, "faulty": args.faulty, "size": args.size},
+        "chat_burst": args.burst,
+        "chat_stall": args.stall,
         "apps": args.apps,
         "backends": args.backends,
     }
@@ -103,7 +126,7 @@ def main() -> int:
 
     results = run(args, save)
     save(results, name)
-    failed = any(entry["problems"] for section in ("load", "faults") for entry in results[section])
+    failed = any(entry["problems"] for section in ("load", "faults", "policy") for entry in results[section])
     print(f"{'FAILED' if failed else 'passed'} in {results['seconds']} s; results in {args.out or output.path}")
     return 1 if failed else 0
 

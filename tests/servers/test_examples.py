@@ -18,6 +18,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidStatus
 
+from doctests.measure.load import BAD_LOG
+
 from .conftest import Serve, app_finished
 
 pytestmark = pytest.mark.asyncio
@@ -244,10 +246,13 @@ async def room_size_becomes(module: Any, size: int) -> bool:
     return False
 
 
-async def test_chat_closes_a_slow_client_without_stalling_the_others(serve: Serve) -> None:
+async def test_chat_closes_a_slow_client_without_stalling_the_others(
+    serve: Serve, capfd: pytest.CaptureFixture[str]
+) -> None:
     size, limit = 16 * 1024, 2000
     close_frame = (0x8, (1013).to_bytes(2, "big") + b"too slow")
     with serve("chat") as (address, module, server):
+        module.MAX_BACKLOG = 256 * 1024  # Read at call time: a small backlog makes the drop quick.
         slow = raw_client(address)
         try:
             async with dial(address) as talker:
@@ -260,7 +265,7 @@ async def test_chat_closes_a_slow_client_without_stalling_the_others(serve: Serv
                     await talker.send(texts[-1])
                     assert await recv(talker) == texts[-1]
                 assert len(module.room) == 1, f"slow client still in the room after {limit} messages"
-                assert len(texts) > module.QUEUE_SIZE
+                assert len(texts) * size > module.MAX_BACKLOG  # Dropped for its backlog, not sooner.
                 # What a dropped client says is not broadcast any more.
                 slow.sendall(masked_text_frame("ghost says hello"))
                 assert await nothing_more(talker, wait=1.0)
@@ -278,6 +283,11 @@ async def test_chat_closes_a_slow_client_without_stalling_the_others(serve: Serv
                 assert len(got) == len(frames) - 1  # Nothing but text frames before the close.
                 assert 0 < len(got) < len(texts)
                 assert got == texts[: len(got)]
+                # It talks on after the close: its handler must end quietly all the same.
+                slow.sendall(masked_text_frame("still here"))
+                assert await nothing_more(talker, wait=0.5)
         finally:
             slow.close()
         assert await app_finished(server)
+    log = capfd.readouterr().err
+    assert not [line for line in log.splitlines() if any(word in line for word in BAD_LOG)]
