@@ -38,7 +38,7 @@ from typing import Any
 from doctests import ROOT, builddata
 from doctests.builddata import BENCH
 
-from . import bench_echo, bench_messages
+from . import bench_chat, bench_echo, bench_messages
 
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
 MKDOCS = ROOT / ".venv" / "bin" / "mkdocs"
@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=BENCH.path)
     parser.add_argument("--quick", action="store_true", help="fewer, smaller batches (for a smoke run)")
     parser.add_argument("--skip-echo", action="store_true")
+    parser.add_argument("--skip-chat", action="store_true")
     parser.add_argument("--skip-wall", action="store_true")
     args = parser.parse_args()
     batch, repeats = (5_000, 5) if args.quick else (20_000, 9)
@@ -126,7 +127,12 @@ def main() -> None:
     }
     if not args.skip_echo:
         data["echo"] = bench_echo.measure(*((500, 3) if args.quick else (2_000, 5)))
-    if not args.skip_wall:
+    if not args.skip_chat:
+        data["chat"] = bench_chat.bench_chat(members=50, messages=4 if args.quick else 20)
+    # The wall-clock figures rerun the whole coverage-checked spec check and a
+    # site build; `make test` already runs both, so the quick run leaves them
+    # to `make bench`.
+    if not (args.skip_wall or args.quick):
         with tempfile.TemporaryDirectory() as site:
             # The build first: the full spec check also reads the rendered reference.
             without_figures = {**os.environ, "SKIP_GENERATED": "performance"}
