@@ -131,8 +131,10 @@ def uvicorn(
 
 
 def dial(address: str, path: str = "/", **options: Any) -> Any:
-    """The `websockets` client, every wait bounded, no client pings."""
-    return connect(f"ws://{address}{path}", open_timeout=WAIT, close_timeout=WAIT, ping_interval=None, **options)
+    """The `websockets` client, every wait bounded, no client pings unless `options` say so."""
+    return connect(
+        f"ws://{address}{path}", **{"open_timeout": WAIT, "close_timeout": WAIT, "ping_interval": None} | options
+    )
 
 
 async def read_until_closed(client: ClientConnection, within: float = WAIT) -> tuple[list[str | bytes], int | None]:
