@@ -149,11 +149,15 @@ async def test_client_and_scheme_with_proxy_headers(tmp_path: Path) -> None:
     with uvicorn("whoami:app", tmp_path, app_dir=HERE, **trusting) as (app, _), nginx(CONF, app, tmp_path) as proxy:
         through_nginx = await report(proxy, additional_headers=SPOOFED)
         direct = await report(app, additional_headers=SPOOFED)
+    with uvicorn("whoami:app", tmp_path, app_dir=HERE) as (app, _), nginx(CONF, app, tmp_path) as proxy:
+        by_default = await report(proxy, additional_headers=SPOOFED)
     # Through nginx: the client's address from X-Forwarded-For (port unknown: 0), its scheme from -Proto.
     assert (through_nginx["client"], through_nginx["scheme"], through_nginx["netloc"]) == (
         ["127.0.0.1", 0],
         "ws",
         proxy,
     )
+    # uvicorn's defaults are --proxy-headers and --forwarded-allow-ips 127.0.0.1.
+    assert (by_default["client"], by_default["scheme"]) == (["127.0.0.1", 0], "ws")
     # Straight to uvicorn from a trusted address, the client's own headers are believed.
     assert (direct["client"], direct["scheme"]) == (["203.0.113.7", 0], "wss")
