@@ -149,8 +149,8 @@ async def test_client_and_scheme_with_proxy_headers(tmp_path: Path) -> None:
     with uvicorn("whoami:app", tmp_path, app_dir=HERE, **trusting) as (app, _), nginx(CONF, app, tmp_path) as proxy:
         through_nginx = await report(proxy, additional_headers=SPOOFED)
         direct = await report(app, additional_headers=SPOOFED)
-    with uvicorn("whoami:app", tmp_path, app_dir=HERE) as (app, _), nginx(CONF, app, tmp_path) as proxy:
-        by_default = await report(proxy, additional_headers=SPOOFED)
+    with uvicorn("whoami:app", tmp_path, app_dir=HERE) as (default_app, _), nginx(CONF, default_app, tmp_path) as other:
+        by_default = await report(other, additional_headers=SPOOFED)
     # Through nginx: the client's address from X-Forwarded-For (port unknown: 0), its scheme from -Proto.
     assert (through_nginx["client"], through_nginx["scheme"], through_nginx["netloc"]) == (
         ["127.0.0.1", 0],
