@@ -21,7 +21,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 # Material's end-of-life banner cannot be turned off from mkdocs.yml.
 export NO_MKDOCS_2_WARNING := 1
-.PHONY: help env test lint typecheck unit tooling servers load package stress browser oracle fuzz bench docs doctest spec spec-oracle compat serve lock clean distclean
+.PHONY: help env test lint typecheck unit tooling servers load deploy package stress browser oracle fuzz bench docs doctest spec spec-oracle compat serve lock clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -53,7 +53,7 @@ $(ORACLE)/.installed: requirements/oracle.txt pyproject.toml
 
 env: $(VENV)/.installed $(ORACLE)/.installed  ## Create or refresh both environments
 
-test: env lint typecheck unit tooling servers load package oracle doctest browser  ## Everything CI runs
+test: env lint typecheck unit tooling servers load deploy package oracle doctest browser  ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: $(VENV)/.installed  ## ruff check and format check
@@ -78,6 +78,9 @@ load: $(VENV)/.installed  ## Scaled-down load and fault tests against the real e
 
 browser: docs  ## Browser tests of the built site (headless Chromium; skipped without it)
 	BROWSER_TESTS_SITE_DIR=site $(PY) -m pytest tests/browser -p no:cacheprovider
+
+deploy: $(VENV)/.installed  ## Deployment: chat across processes through redis-server, nginx in front of uvicorn
+	$(PY) -m pytest tests/deploy -p no:cacheprovider
 
 package: $(VENV)/.installed  ## The install commands of README and the tutorial, run in a fresh venv outside the repository
 	$(PY) -m pytest tests/package -p no:cacheprovider
