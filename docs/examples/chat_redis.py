@@ -209,12 +209,12 @@ async def lifespan(receive: Receive, send: Send) -> None:
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    """The room over WebSocket; 404 for plain HTTP; lifespan closes Redis at shutdown."""
+    """The room over WebSocket; 426 for plain HTTP, as every example; lifespan closes Redis at shutdown."""
     if scope["type"] == "websocket":
         await chat(WebSocket(scope, receive, send))
     elif scope["type"] == "lifespan":
         await lifespan(receive, send)
     else:
-        headers = [(b"content-type", b"text/plain; charset=utf-8")]
-        await send({"type": "http.response.start", "status": 404, "headers": headers})
-        await send({"type": "http.response.body", "body": b"Not Found"})
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"upgrade", b"websocket")]
+        await send({"type": "http.response.start", "status": 426, "headers": headers})
+        await send({"type": "http.response.body", "body": b"Upgrade Required: this URL speaks WebSocket.\n"})
