@@ -97,9 +97,10 @@ async def test_without_upgrade_headers_the_app_gets_plain_http(tmp_path: Path) -
         with pytest.raises(InvalidStatus) as refusal:
             async with dial(proxy):
                 pass
-        # echo.py got an "http" scope and answered nothing, so uvicorn sent 500.
-        assert refusal.value.response.status_code == 500
-        assert "ASGI callable returned without starting response" in server.log_text()
+        # echo.py got an "http" scope and answered it as it answers any plain request.
+        assert refusal.value.response.status_code == 426
+        assert refusal.value.response.body == b"Upgrade Required: this URL speaks WebSocket.\n"
+        assert "Traceback" not in server.log_text()
 
 
 @pytest.mark.parametrize("ws", BACKENDS)
