@@ -251,7 +251,7 @@ class Process:
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
                 break
-            wire, seen = await Wire.open(self.port, f"/ready/{uuid.uuid4().hex[:12]}", window=1.0)
+            wire, _ = await Wire.open(self.port, f"/ready/{uuid.uuid4().hex[:12]}", window=1.0)
             if wire is not None:
                 wire.abort()
                 self.record["startup_seconds"] = round(time.monotonic() - self.started, 2)
@@ -477,12 +477,12 @@ def sends(opcode: int, payload: bytes) -> ClientSide:
     return client_side
 
 
-def sends_big(size: int) -> ClientSide:
-    """Send one binary frame of `size` bytes and watch what comes back."""
+def sends_only(opcode: int, payload: bytes) -> ClientSide:
+    """Send one frame and watch what comes back, without closing."""
 
     async def client_side(context: Context) -> None:
         if wire := await context.open():
-            context.client["send"] = await wire.send(0x2, b"\x00" * size)
+            context.client["send"] = await wire.send(opcode, payload)
             context.client["after"] = await wire.until_close()
             wire.abort()
 
@@ -603,19 +603,22 @@ CASES = (
         waits_for_close,
     ),
     Case(
-        "size-1MiB+1", "1 MiB + 1 message", "The client sends one binary frame of 1 MiB + 1 byte.", sends_big(MiB + 1)
+        "size-1MiB+1",
+        "1 MiB + 1 message",
+        "The client sends one binary frame of 1 MiB + 1 byte.",
+        sends_only(0x2, bytes(MiB + 1)),
     ),
     Case(
         "size-16MiB+1",
         "16 MiB + 1 message",
         "The client sends one binary frame of 16 MiB + 1 byte.",
-        sends_big(16 * MiB + 1),
+        sends_only(0x2, bytes(16 * MiB + 1)),
     ),
     Case(
         "invalid-utf8",
         "Invalid UTF-8",
         r"The client sends a text frame whose payload is b'\xff\xfe'.",
-        sends(0x1, b"\xff\xfe"),
+        sends_only(0x1, b"\xff\xfe"),
     ),
     Case(
         "subprotocol-not-offered",
@@ -788,7 +791,9 @@ def measure(only: tuple[str, ...] = ()) -> Json:
     async def run_all() -> list[Json]:
         with tempfile.TemporaryDirectory(prefix="probe-") as name:
             runs = [
-                probe_server(server, Path(name)) for server, entry in zip(chosen, servers) if "skipped" not in entry
+                probe_server(server, Path(name))
+                for server, entry in zip(chosen, servers, strict=True)
+                if "skipped" not in entry
             ]
             return list(await asyncio.gather(*runs))
 

@@ -197,7 +197,7 @@ async def app(scope: Message, receive: Receive, send: Send) -> None:
                 return
     if scope["type"] != "websocket":
         return
-    _, case, nonce = (scope["path"].split("/") + ["", ""])[:3]
+    _, case, nonce = [*scope["path"].split("/"), "", ""][:3]
     notes = Notes(Path(os.environ["PROBE_NOTES"]), nonce or "unnamed")
     try:
         await play(case, notes, scope, receive, send)
