@@ -606,28 +606,35 @@ def table(data: Json) -> list[str]:
     return lines
 
 
+def folded(title: str, lines: list[str]) -> list[str]:
+    """A collapsed block (pymdownx.details), so the details stay out of the way of the table."""
+    return [f'??? info "{title}"', "", *(f"    {line}" if line else "" for line in lines), ""]
+
+
 def details(data: Json) -> list[str]:
     servers = measured(data)
-    lines = ["<details><summary>What the probe did in each case</summary>", ""]
-    lines += ["| Case | What happens |", "| --- | --- |"]
-    lines += [f"| `{case['id']}` | {escape(case['does'])} |" for case in data["cases"]]
-    lines += ["", "</details>", "", "<details><summary>The server processes</summary>", ""]
-    lines += ["| Server | Command | Processes | Exit after the signal | Left over |", "| --- | --- | --- | --- | --- |"]
+    cases = ["| Case | What happens |", "| --- | --- |"]
+    cases += [f"| `{case['id']}` | {escape(case['does'])} |" for case in data["cases"]]
+    processes = [
+        "| Server | Command | Processes | Exit after the signal | Left over |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for server in servers:
-        processes = server["processes"]
-        children = sum(len(process["children"]) for process in processes)
-        exits = ", ".join(sorted({f"{process['exit_seconds']:.1f} s" for process in processes}))
-        left = sum(len(process["left_over"]) + process["killed"] for process in processes)
+        started = server["processes"]
+        children = sum(len(process["children"]) for process in started)
+        exits = ", ".join(sorted({f"{process['exit_seconds']:.1f} s" for process in started}))
+        left = sum(len(process["left_over"]) + process["killed"] for process in started)
         command = html.escape(" ".join(server["command"][2:-1]), quote=False)
-        lines.append(
-            f"| {server['name']} | `{command}` | {len(processes)} servers, {children} child processes | "
+        processes.append(
+            f"| {server['name']} | `{command}` | {len(started)} servers, {children} child processes | "
             f"{exits} | {left} |"
         )
-    lines += ["", "</details>", ""]
-    lines += ["<details><summary>Where the defaults were read</summary>", ""]
-    lines += [f"- {server['name']}: {server['defaults']['source']}." for server in servers]
-    lines += ["", "</details>"]
-    return lines
+    defaults = [f"- {server['name']}: {server['defaults']['source']}." for server in servers]
+    return [
+        *folded("What the probe did in each case", cases),
+        *folded("The server processes: started, signalled, checked for leftovers", processes),
+        *folded("Where the defaults were read", defaults),
+    ]
 
 
 def render(path: Path | None = None) -> str:
