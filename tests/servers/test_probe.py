@@ -38,7 +38,7 @@ NOTED: dict[str, dict[str, str]] = {
         "binary-frame": "`bytes`",
         "client-close": "4001 'bye'",
         "tcp-drop": "1005",
-        "send-after-close": "raises `ClientDisconnected` (OSError)",
+        "send-after-close": "raises ClientDisconnected (OSError)",
         "accept-headers": "arrives",
         "size-1MiB+1": "app gets it",
     },
@@ -46,7 +46,7 @@ NOTED: dict[str, dict[str, str]] = {
         "binary-frame": "`bytes`",
         "client-close": "4001 'bye'",
         "tcp-drop": "1005",
-        "send-after-close": "raises `ClientDisconnected` (OSError)",
+        "send-after-close": "raises ClientDisconnected (OSError)",
         "close-long-reason": "sends 1000, 122-byte reason",
         "scope-headers": "left out",
     },
@@ -169,7 +169,7 @@ def test_the_page_statements_hold(measured: tuple[Path, Json], server_id: str) -
     else:
         assert {note.get("error") for note in sends} == {"uvicorn.protocols.utils.ClientDisconnected"}
         assert all(note["oserror"] for note in sends)
-        assert group("send-after-leaving") == "raises `ClientDisconnected`"
+        assert group("send-after-leaving") == "raises ClientDisconnected"
 
     (left,) = app_messages(server, "client-close", "websocket.disconnect")[:1]
     assert group("client-reason") == ("arrived" if left.get("reason") == "bye" else "did not arrive")

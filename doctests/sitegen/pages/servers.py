@@ -12,6 +12,7 @@ behaviour. Each row has a stable anchor, `#row-<id>`, for other pages to link.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,7 @@ def send_outcomes(app: list[Json], kind: str) -> list[str]:
             if note.get("ok"):
                 outcomes.append("returns")
             elif "error" in note:
-                outcomes.append(f"raises `{short_error(note)}`" + (" (OSError)" if note["oserror"] else ""))
+                outcomes.append(f"raises {short_error(note)}" + (" (OSError)" if note["oserror"] else ""))
             else:
                 outcomes.append("hangs")
     return outcomes
@@ -89,7 +90,7 @@ def closing(server: Json, case: str) -> str:
 def handshake(server: Json, case: str) -> str:
     seen = client(server, case)["handshake"]
     if seen.get("status") is None:
-        return str(seen.get("end", "no response"))
+        return str(seen.get("end", "no response")).replace(" within ", " in ")
     return str(seen["status"])
 
 
@@ -161,7 +162,7 @@ def app_closes(case: str) -> Callable[[Json], str]:
                 wire += " (invalid frame)" if size > 123 else ""
         else:
             wire = "no close frame"
-        return wire if outcome == "returns" else f"send {outcome}; {wire}"
+        return wire if outcome == "returns" else f"{outcome}, {wire}"
 
     return cell
 
@@ -186,7 +187,7 @@ def subprotocol(server: Json) -> str:
     if seen.get("status") == 101:
         return f"101 with `{seen['header_values'].get('sec-websocket-protocol', '')}`"
     outcome = send_outcomes(notes(server, "subprotocol-not-offered"), "websocket.accept")[0]
-    return f"accept {outcome}; {seen.get('end', seen.get('status'))}"
+    return f"accept {outcome}; no response" if seen.get("status") is None else f"accept {outcome}; {seen['status']}"
 
 
 def scope(server: Json) -> Json:
@@ -240,7 +241,7 @@ def shutdown_app(server: Json) -> list[str]:
                 if note["op"] == "receive" and "message" in note:
                     steps.append(code_text(note["message"]))
                 elif note["op"] == "receive" and "error" in note:
-                    steps.append(f"`receive()` raises `{short_error(note)}`")
+                    steps.append(f"receive() raises {short_error(note)}")
                 elif note["op"] == "send":
                     steps.append("send " + send_outcomes([note], "websocket.send")[0])
                 if len(steps) == 2:
@@ -323,7 +324,7 @@ ROWS = (
         send_after("send-after-close")),
     Row("send-after-drop", "Send after TCP drop", "send-after-drop", f"{MESSAGES}#websocketsend",
         send_after("send-after-drop")),
-    Row("send-after-disconnect", "Send after `websocket.disconnect`", "send-after-disconnect",
+    Row("send-after-disconnect", "Send after disconnect", "send-after-disconnect",
         f"{MESSAGES}#websocketsend", send_after("send-after-disconnect")),
     Row("accept-headers", "Headers on accept", "accept-headers", f"{MESSAGES}#websocketaccept", accept_headers),
     Row("reject", "Close before accept", "reject", "reference/websocket-close.md#rejecting-some-connections", reject),
@@ -350,10 +351,10 @@ ROWS = (
     Row("invalid-utf8", "Invalid UTF-8 text", "invalid-utf8", f"{CLOSE_CODES}#codes-you-will-use", invalid_utf8),
     Row("subprotocol", "Subprotocol not offered", "subprotocol-not-offered", f"{MESSAGES}#websocketaccept",
         subprotocol),
-    Row("scope-spec", "`scope['asgi']['spec_version']`", "scope", f"{MESSAGES}#the-scope", scope_spec),
+    Row("scope-spec", "Scope: spec_version", "scope", f"{MESSAGES}#the-scope", scope_spec),
     Row("scope-keys", "Scope keys missing", "scope", f"{MESSAGES}#the-scope", scope_missing),
-    Row("scope-address", "`scope['client']`", "scope", f"{MESSAGES}#the-scope", scope_address),
-    Row("scope-headers", "`sec-websocket-protocol` in headers", "scope", f"{MESSAGES}#the-scope",
+    Row("scope-address", "Scope: client address", "scope", f"{MESSAGES}#the-scope", scope_address),
+    Row("scope-headers", "Scope: protocol header", "scope", f"{MESSAGES}#the-scope",
         scope_protocol_header),
     Row("shutdown-sigint", "SIGINT: client gets", "shutdown", f"{CLOSE_CODES}#codes-you-will-use",
         shutdown_client("SIGINT")),
@@ -372,6 +373,14 @@ def measured(data: Json) -> list[Json]:
 
 def disagree(row: Row, servers: list[Json]) -> bool:
     return len({tuple(row.outcomes(server)) for server in servers}) > 1
+
+
+def majority(row: Row, servers: list[Json]) -> tuple[str, ...] | None:
+    """The outcome most servers share, if more servers share it than any other (ties: None)."""
+    counts = Counter(tuple(row.outcomes(server)) for server in servers).most_common(2)
+    if not counts or (len(counts) > 1 and counts[0][1] == counts[1][1]):
+        return None
+    return counts[0][0]
 
 
 def varies(row: Row, servers: list[Json]) -> bool:
@@ -595,12 +604,13 @@ def table(data: Json) -> list[str]:
         if varies(row, servers):
             marker += " ~"
         cells = []
+        usual = majority(row, servers)
         for server in servers:
             outcomes = row.outcomes(server)
             text = " <em>or</em> ".join(escape(outcome) for outcome in outcomes)
             if len(outcomes) > 1:
                 text += " ~"
-            cells.append(f"**{text}**" if differs else text)
+            cells.append(f"**{text}**" if differs and tuple(outcomes) != usual else text)
         shown = f"**{label}**" if differs else label
         lines.append(f'| {marker} | <span id="row-{row.id}"></span>{shown} | ' + " | ".join(cells) + " |")
     return lines
@@ -659,8 +669,9 @@ def render(path: Path | None = None) -> str:
         f"The shutdown case ran {config['shutdown_runs']} times per signal, every other case once.",
         "",
         *([f"Not measured: {'; '.join(skipped)}.", ""] if skipped else []),
-        "**≠** marks a row where the servers disagree (its cells are bold); **~** marks an outcome that "
-        "differed between runs, and *or* joins the outcomes seen. Each case links to the page that teaches it.",
+        "**≠** marks a row where the servers disagree: its label is bold, and so is every cell that differs "
+        "from what most servers do (all of them when there is no majority). **~** marks an outcome that differed "
+        "between runs, and *or* joins the outcomes seen. Each case links to the page that teaches it.",
         "",
         *table(data),
         "",
