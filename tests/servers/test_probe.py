@@ -240,3 +240,16 @@ def test_every_row_links_to_a_heading_that_exists() -> None:
 def test_render_names_the_command_when_the_data_is_missing(tmp_path: Path) -> None:
     with pytest.raises(MissingInput, match=r"make build/servers\.json"):
         page.render(dataclasses.replace(OUTPUT, folder=tmp_path).path)
+
+
+def test_links_to_rows_from_other_pages_resolve() -> None:
+    """Concept and reference pages cite rows by anchor; each anchor must be a row the page renders."""
+    rows = {f"row-{row.id}" for row in page.ROWS}
+    cited = {
+        (path.name, anchor)
+        for folder in ("concepts", "reference")
+        for path in sorted((ROOT / "docs" / folder).glob("*.md"))
+        for anchor in re.findall(r"servers\.md#(row-[^)\s]+)\)", path.read_text(encoding="utf-8"))
+    }
+    assert cited
+    assert {anchor for _, anchor in cited} <= rows, sorted(cited)
