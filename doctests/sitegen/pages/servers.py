@@ -304,7 +304,7 @@ class Row:
     def outcomes(self, server: Json) -> list[str]:
         """The distinct outcomes on one server (several when runs differed)."""
         found = self.cell(server)
-        return list(dict.fromkeys([found] if isinstance(found, str) else found))
+        return [found] if isinstance(found, str) else sorted(set(found))  # Runs in a stable order.
 
 
 MESSAGES = "concepts/messages.md"
