@@ -747,7 +747,7 @@ def configured_defaults(server: Server) -> Json:
             "source": "hypercorn.config.Config: websocket_ping_interval, websocket_max_message_size",
         }
     if server.package == "daphne":
-        from daphne.cli import CommandLineInterface
+        from daphne.cli import CommandLineInterface  # type: ignore[import-untyped]
 
         args = CommandLineInterface().parser.parse_args([APP])
         return {

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from markdown.extensions.toc import slugify
+from markdown.extensions.toc import slugify  # type: ignore[import-untyped]
 
 from doctests import ROOT
 from doctests.builddata import SERVERS as OUTPUT

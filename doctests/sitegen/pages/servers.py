@@ -51,7 +51,7 @@ def received(server: Json, case: str) -> Json:
 
 
 def short_error(note: Json) -> str:
-    return note["error"].rpartition(".")[2]
+    return str(note["error"]).rpartition(".")[2]
 
 
 def send_outcomes(app: list[Json], kind: str) -> list[str]:
@@ -403,7 +403,7 @@ def names(servers: list[Json], ids: list[str]) -> str:
     found = [server["name"] for server in servers if server["id"] in ids]
     if not found:
         return "none"
-    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
+    return str(found[0]) if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
 
 
 def grouped(servers: list[Json], by_server: dict[str, str]) -> dict[str, list[str]]:
