@@ -70,7 +70,7 @@ unit: $(VENV)/.installed  ## Unit tests of reference_impl, with the 100 % line a
 tooling: $(VENV)/.installed  ## Tests of the example runner, the spec check and the page generators
 	$(PY) -m pytest tests/docs -p no:cacheprovider
 
-servers: $(VENV)/.installed  ## The example apps on real uvicorn servers, and the server probe
+servers: $(VENV)/.installed  ## The example apps on real uvicorn servers, and the probe of five ASGI servers
 	$(PY) -m pytest tests/servers -p no:cacheprovider
 
 load: $(VENV)/.installed  ## Scaled-down load and fault tests against the real examples
@@ -93,7 +93,7 @@ fuzz: $(ORACLE)/.installed  ## Differential fuzzing against Starlette 0.29, many
 
 # The generated inputs of the site. Each rule's command is the `command` its
 # file has in doctests/builddata.py.
-build/servers.json: doctests/measure/probe.py doctests/builddata.py | $(VENV)/.installed
+build/servers.json: doctests/measure/probe.py doctests/measure/probe_app.py doctests/builddata.py | $(VENV)/.installed
 	$(PY) -m doctests.measure.probe
 
 build/reliability.json: doctests/measure/reliability.py doctests/measure/load.py doctests/measure/load_server.py \

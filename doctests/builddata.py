@@ -43,6 +43,9 @@ STAMPED = (
     "uvicorn",
     "websockets",
     "wsproto",
+    "hypercorn",
+    "daphne",
+    "granian",
     "mkdocs",
     "mkdocs-material",
 )
@@ -198,8 +201,40 @@ class Output(Generic[T]):
 # The schemas stay open (`dict[str, Any]`) below their top level: each
 # producer documents its own fields, and its page generator is the one reader.
 SERVERS: Output[dict[str, Any]] = Output(
-    "servers.json", "python -m doctests.measure.probe", "what uvicorn does, case by case"
+    "servers.json", "python -m doctests.measure.probe", "what five ASGI servers do, case by case"
 )
+"""`build/servers.json`, written by `doctests.measure.probe`, read by `doctests.sitegen.pages.servers`.
+
+Its `data`:
+
+* `config`: `window_seconds` (how long the client waits for what may not come),
+  `app_wait_seconds` (the app's bound on each `receive()`), `shutdown_runs`
+  (runs per signal of the shutdown case);
+* `cases`: `[{id, title, does}]`, the probe's cases in order, `shutdown` last;
+* `servers`: one entry per server configuration, in column order:
+  `id`, `name`, `package`, `version` (installed metadata, None if missing),
+  `backend_version` (uvicorn's protocol library), and then either `skipped`
+  (why it was not measured: one line) or
+  * `defaults`: `ping_interval`, `ping_timeout`, `max_message` (`max_frame`)
+    as configured by default (None: no such option), and `source`, where
+    they were read;
+  * `cases`: `{case id: {app, app_finished, client, seconds}}`. `app` is the
+    app's notes in order, each `{"op": "receive" | "send" | "scope" | "wait" |
+    "done", ...}` with the `message` as JSON (bytes as `{"bytes": hex}` or
+    `{"bytes_len": n}`), `code_type` when a code is not a plain `int`, and
+    `error`, `text`, `oserror` when a call raised, or `timeout`. `client` is
+    what the raw client saw: `handshake` (`status`, `status_line`, `headers`,
+    `header_values`, `body`, or `end` when no response came) and `after`
+    (`frames`, `close` with `code`, `reason`, `reason_bytes`,
+    `payload_bytes`, and `end`: "close frame", "TCP closed", "TCP reset" or
+    "nothing within N s");
+  * `shutdown`: `{"SIGINT" | "SIGTERM": [{app, client}, ...]}`, one per run;
+  * `processes`: every server process started: `role`, `pid`, `children`,
+    `signal`, `exit_code`, `exit_seconds`, `killed`, `left_over`,
+    `startup_seconds`;
+  * `command` (the server's command line) and `seconds`;
+* `seconds`: the whole probe, wall clock.
+"""
 BENCH: Output[dict[str, Any]] = Output("bench.json", "python -m doctests.measure.bench --quick", "benchmark figures")
 RELIABILITY: Output[dict[str, Any]] = Output(
     "reliability.json", "python -m doctests.measure.reliability --quick", "load and fault figures"

@@ -1,45 +1,67 @@
-"""Measure what uvicorn's WebSocket backends really do at the edges of the protocol.
+"""Measure what five ASGI servers do with WebSockets, case by case, side by side.
 
-For each backend (`websockets-sansio`, `wsproto`) the probe starts uvicorn on
-127.0.0.1 with a free port, runs every case in `CASES` once with a real client
-(the `websockets` library), and records what the ASGI app and the client
-observed, as short descriptions produced from the actual messages, return
-values and exceptions. Every wait has a timeout; a wait that runs out is
-recorded as "timeout" instead of hanging. Run it with:
+The probe starts each server in `SERVERS` (uvicorn with each of its two
+WebSocket backends, Hypercorn, Daphne and Granian's ASGI interface) as a
+subprocess on 127.0.0.1 with a free port, runs the raw ASGI app
+`doctests.measure.probe_app` inside it, and plays every case in `CASES` once
+with a raw WebSocket client that shows exact status lines, headers and close
+frames. The app writes what it observed to a JSON-lines file per connection;
+the client records what it saw. Both go into `build/servers.json` as data, not
+prose; `doctests/sitegen/pages/servers.py` turns them into the comparison table.
+
+The servers run in parallel, the cases of one server one after another. The
+shutdown case starts fresh servers, `SHUTDOWN_RUNS` times per signal, because
+its outcome is known to vary between runs. Every wait has a bound; a wait that
+runs out is an observation ("no response within 1.5 s"), never a hang. Every
+server is stopped by its own pid (SIGINT, then SIGKILL after `STOP_WAIT`) and
+its child processes are checked afterwards. Keepalive defaults are read from
+each server's configuration and command line, not waited for. Run it with:
 
     python -m doctests.measure.probe    # make build/servers.json
 
-`doctests/sitegen/pages/servers.py` turns the JSON into the "What servers do" page.
 The module also holds `running_server`, which the tests under `tests/servers/`
-use to start and stop uvicorn.
+use to start and stop uvicorn in a thread.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import importlib.metadata
+import inspect
+import json
+import os
+import signal
 import socket
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import uvicorn
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from doctests.builddata import SERVERS
+from doctests import ROOT
+from doctests.builddata import SERVERS as OUTPUT
+from doctests.measure.probe_app import APP_WAIT, LONG_REASON
 
 BACKENDS = ("websockets-sansio", "wsproto")
-MAX_SIZE = 1024  # ws_max_size for the probe: small, so "too big" is cheap to send.
-WAIT = 2.0  # Seconds any single wait may take before it is recorded as "timeout".
+WINDOW = 1.5  # Seconds the client watches for something that may never come.
+STARTUP = 20.0  # Seconds a server may take to answer its first handshake (two cores, five servers).
+STOP_WAIT = 8.0  # Seconds a server may take to exit after the signal before it is killed.
+SHUTDOWN_RUNS = 2  # Runs per signal of the shutdown case.
+APP = "doctests.measure.probe_app:app"
+MiB = 1024 * 1024
 
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+Json = dict[str, Any]
 
 
 @contextlib.contextmanager
@@ -82,416 +104,719 @@ def running_server(app: Any, ws: str, **config: Any) -> Iterator[tuple[str, uvic
             raise RuntimeError(f"uvicorn ({ws}) did not stop within 5 s")
 
 
-# Descriptions ---------------------------------------------------------------
-
-
-def short_reason(reason: str) -> str:
-    """A close reason as `repr`, or as its size in UTF-8 bytes when it is long."""
-    size = len(reason.encode())
-    return repr(reason) if size <= 80 else f"<{size}-byte reason>"
-
-
-def message_text(message: Message) -> str:
-    """An ASGI message as `type key=value ...`."""
-    fields = []
-    for key, value in message.items():
-        if key == "type":
-            continue
-        if key == "reason":
-            shown = short_reason(value)
-        elif key == "code" and type(value) is not int:
-            shown = f"{int(value)} ({type(value).__name__})"  # An IntEnum from the protocol library.
-        else:
-            shown = repr(value)
-        fields.append(f"{key}={shown}")
-    return " ".join([message["type"], *fields])
-
-
-def error_text(error: BaseException) -> str:
-    """An exception as `Type: message`, cut to a readable length."""
-    text = str(error).strip()
-    if len(text) > 70:
-        text = text[:67] + "..."
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def closes_text(client: ClientConnection) -> str:
-    """The close frames the client received and sent."""
-    protocol = client.protocol
-    received, sent = protocol.close_rcvd, protocol.close_sent
-    parts = [
-        f"got close {received.code} {short_reason(received.reason)}" if received else "got no close frame",
-        f"sent close {sent.code} {short_reason(sent.reason)}" if sent else "sent no close frame",
-    ]
-    return ", ".join(parts)
-
-
-# The app side ---------------------------------------------------------------
-
-
-class Notes(list[str]):
-    """Observations, in order, from one side of one case."""
-
-    async def receive(self, receive: Receive, wait: float = WAIT) -> Message | None:
-        """Await one ASGI message, noting it (or a timeout)."""
-        try:
-            message = await asyncio.wait_for(receive(), wait)
-        except TimeoutError:
-            self.append(f"receive(): timeout after {wait:g} s")
-            return None
-        self.append(f"receive() → {message_text(message)}")
-        return message
-
-    async def send(self, send: Send, message: Message) -> bool:
-        """Send one ASGI message, noting whether it returned or raised."""
-        try:
-            await asyncio.wait_for(send(message), WAIT)
-        except TimeoutError:
-            self.append(f"send({message_text(message)}): timeout after {WAIT:g} s")
-            return False
-        except Exception as error:  # The exception is the observation.
-            self.append(f"send({message_text(message)}) raised {error_text(error)}")
-            return False
-        self.append(f"send({message_text(message)}) returned")
-        return True
-
-
-async def wait_for_event(event: threading.Event, wait: float = WAIT) -> bool:
-    """Poll a thread event from async code, for at most `wait` seconds."""
-    deadline = time.monotonic() + wait
-    while not event.is_set():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.005)
-    return True
-
-
-ACCEPT = {"type": "websocket.accept"}
-HELLO = {"type": "websocket.send", "text": "hello"}
-
-
-@dataclass
-class Run:
-    """The shared state of one case while it runs: notes and the events between sides."""
-
-    app: Notes
-    client: Notes
-    client_left: threading.Event
-    app_done: threading.Event
-    server: uvicorn.Server | None = None
-
-
-AppSide = Callable[[Run, Receive, Send], Awaitable[None]]
-ClientSide = Callable[[Run, str], Awaitable[None]]
-
-
-async def accepted(run: Run, receive: Receive, send: Send) -> None:
-    """The start of most cases: read `websocket.connect`, then accept."""
-    await run.app.receive(receive)
-    await run.app.send(send, ACCEPT)
-
-
-def app_close_with(code: int, reason: str = "") -> AppSide:
-    """An app side that accepts, then closes with `code` and `reason`."""
-
-    async def app_side(run: Run, receive: Receive, send: Send) -> None:
-        await accepted(run, receive, send)
-        await run.app.send(send, {"type": "websocket.close", "code": code, "reason": reason})
-        await run.app.receive(receive)
-
-    return app_side
-
-
-async def app_reject(run: Run, receive: Receive, send: Send) -> None:
-    await run.app.receive(receive)
-    await run.app.send(send, {"type": "websocket.close", "code": 4003, "reason": ""})
-    await run.app.receive(receive)
-
-
-async def app_accept_then_receive(run: Run, receive: Receive, send: Send) -> None:
-    await accepted(run, receive, send)
-    await run.app.receive(receive)
-
-
-async def app_send_after_leave(run: Run, receive: Receive, send: Send) -> None:
-    """Send twice after the client left, without reading its disconnect first."""
-    await accepted(run, receive, send)
-    if not await wait_for_event(run.client_left):
-        run.app.append("timeout waiting for the client to leave")
-    await asyncio.sleep(0.25)  # Let the server process the close frame or the lost connection.
-    await run.app.send(send, HELLO)
-    await run.app.send(send, HELLO)
-    await run.app.receive(receive)
-
-
-async def app_send_after_disconnect(run: Run, receive: Receive, send: Send) -> None:
-    """Read the disconnect first, then send."""
-    await accepted(run, receive, send)
-    await run.app.receive(receive)
-    await run.app.send(send, HELLO)
-
-
-async def app_shutdown(run: Run, receive: Receive, send: Send) -> None:
-    await accepted(run, receive, send)
-    await run.app.receive(receive, wait=2 * WAIT)
-    await run.app.send(send, HELLO)
-
-
-# The client side ------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def client(run: Run, url: str) -> AsyncIterator[ClientConnection | None]:
-    """Connect to `url`, noting a refused handshake (yields None then)."""
-    try:
-        connection = await connect(url, open_timeout=WAIT, close_timeout=1, ping_interval=None, max_size=None)
-    except InvalidStatus as refused:
-        run.client.append(f"handshake refused: HTTP {refused.response.status_code}")
-        yield None
-        return
-    except TimeoutError:
-        run.client.append(f"handshake: timeout after {WAIT:g} s")
-        yield None
-        return
-    try:
-        yield connection
-    finally:
-        connection.transport.abort()  # Whatever state the case left it in, free the socket.
-
-
-async def receive_until_closed(run: Run, connection: ClientConnection) -> None:
-    """Read until the connection closes; note the messages, then the close frames."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        try:
-            message = await asyncio.wait_for(connection.recv(), max(deadline - time.monotonic(), 0.01))
-        except ConnectionClosed as closed:
-            run.client.append(f"recv() raised {type(closed).__name__}; {closes_text(connection)}")
-            return
-        except TimeoutError:
-            break
-        run.client.append(f"recv() → {message!r}"[:80])
-    run.client.append(f"recv(): timeout after {WAIT:g} s")
-
-
-async def client_plain(run: Run, url: str) -> None:
-    """Connect and wait for the server to close (or refuse)."""
-    async with client(run, url) as connection:
-        if connection is not None:
-            await receive_until_closed(run, connection)
-
-
-def client_close_with(code: int | None, reason: str = "") -> ClientSide:
-    """A client side that closes with `code` (None: a close frame with no code)."""
-
-    async def client_side(run: Run, url: str) -> None:
-        async with client(run, url) as connection:
-            if connection is None:
-                return
-            # websockets sends an empty close frame for code None; its annotation says int.
-            await asyncio.wait_for(connection.close(code, reason), WAIT)  # type: ignore[arg-type]
-            run.client.append(f"close() returned; {closes_text(connection)}")
-            run.client_left.set()
-
-    return client_side
-
-
-async def client_drop(run: Run, url: str) -> None:
-    """Connect, then drop the TCP connection with no close frame."""
-    async with client(run, url) as connection:
-        if connection is None:
-            return
-        connection.transport.abort()
-        run.client.append("aborted the TCP connection (no close frame)")
-        run.client_left.set()
-
-
-def client_sends(data: str | bytes, text: bool | None = None) -> ClientSide:
-    """A client side that sends one message, then reads until closed."""
-
-    async def client_side(run: Run, url: str) -> None:
-        async with client(run, url) as connection:
-            if connection is None:
-                return
-            await connection.send(data, text=text)
-            await receive_until_closed(run, connection)
-
-    return client_side
-
-
-async def client_shutdown(run: Run, url: str) -> None:
-    """Connect, stop the server, and read until closed."""
-    async with client(run, url) as connection:
-        if connection is None:
-            return
-        assert run.server is not None
-        run.server.should_exit = True
-        run.client.append("server told to exit")
-        await receive_until_closed(run, connection)
-
-
-# The cases ------------------------------------------------------------------
+# The servers -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Case:
-    """One probe case: what each side does, in words and in code."""
+class Server:
+    """One server configuration the probe measures.
+
+    Attributes:
+        id: A short name, used as the key in the JSON and in test ids.
+        name: The column heading.
+        package: The distribution whose installed version is recorded.
+        module: What `python -m` runs.
+        options: The command-line options, with `{port}` or `{fd}` filled in at start.
+        by_fd: Whether the probe binds 127.0.0.1:0 itself and passes the socket;
+            otherwise it picks a free port and the server binds it.
+    """
 
     id: str
-    title: str
-    does: str
-    app: AppSide
-    client: ClientSide
+    name: str
+    package: str
+    module: str
+    options: tuple[str, ...]
+    by_fd: bool
+
+    def command(self, where: int) -> list[str]:
+        filled = [option.format(port=where, fd=where) for option in self.options]
+        return [sys.executable, "-m", self.module, *filled, APP]
 
 
-LONG_REASON = "é" * 62  # 62 characters, 124 UTF-8 bytes: one byte over the limit.
-
-CASES = (
-    Case(
-        "reject",
-        "Close before accept",
-        "The app sends `websocket.close` (code 4003) instead of accepting, then receives.",
-        app_reject,
-        client_plain,
-    ),
-    Case(
-        "client-close",
-        "Client closes with a code and reason",
-        "The client closes with 4000 'client is leaving'.",
-        app_accept_then_receive,
-        client_close_with(4000, "client is leaving"),
-    ),
-    Case(
-        "client-close-no-code",
-        "Client closes with no code",
-        "The client sends a close frame with an empty payload.",
-        app_accept_then_receive,
-        client_close_with(None),
-    ),
-    Case(
-        "tcp-drop",
-        "TCP connection drops",
-        "The client aborts the TCP connection without a close frame.",
-        app_accept_then_receive,
-        client_drop,
-    ),
-    Case(
-        "send-after-close",
-        "Send after the client closed",
-        "The client closes (1000); the app, without receiving, sends twice, then receives.",
-        app_send_after_leave,
-        client_close_with(1000),
-    ),
-    Case(
-        "send-after-drop",
-        "Send after the TCP connection dropped",
-        "The client aborts TCP; the app, without receiving, sends twice, then receives.",
-        app_send_after_leave,
-        client_drop,
-    ),
-    Case(
-        "send-after-disconnect",
-        "Send after receiving the disconnect",
-        "The client closes (1000); the app receives the disconnect, then sends.",
-        app_send_after_disconnect,
-        client_close_with(1000),
-    ),
+# uvicorn has `--fd`, but wraps the descriptor as an AF_UNIX socket (uvicorn/config.py), which would
+# garble `scope["server"]`; Granian has no descriptor option. Those two get a free port instead.
+SERVERS = (
     *(
-        Case(
-            f"close-{code}",
-            f"App closes with {code}",
-            f"The app accepts, then sends `websocket.close` with code {code}, which RFC 6455 forbids sending.",
-            app_close_with(code),
-            client_plain,
+        Server(
+            f"uvicorn-{backend.split('-')[-1]}",
+            f"uvicorn ({backend})",
+            "uvicorn",
+            "uvicorn",
+            ("--host", "127.0.0.1", "--port", "{port}", "--ws", backend, "--log-level", "warning"),
+            by_fd=False,
         )
-        for code in (1005, 1006, 999, 5000)
+        for backend in BACKENDS
     ),
-    Case(
-        "long-reason",
-        "Close reason over 123 bytes",
-        "The app closes with 1000 and a reason of 62 'é' (124 UTF-8 bytes).",
-        app_close_with(1000, LONG_REASON),
-        client_plain,
-    ),
-    Case(
-        "too-big",
-        "Message over ws_max_size",
-        f"The client sends a {2 * MAX_SIZE}-byte text message; `ws_max_size` is {MAX_SIZE}.",
-        app_accept_then_receive,
-        client_sends("x" * 2 * MAX_SIZE),
-    ),
-    Case(
-        "invalid-utf8",
-        "Invalid UTF-8 in a text frame",
-        r"The client sends a text frame whose payload is b'\xff\xfe'.",
-        app_accept_then_receive,
-        client_sends(b"\xff\xfe", text=True),
-    ),
-    Case(
-        "shutdown",
-        "Server shutdown",
-        "With a connection open, the server is told to exit; then the app sends.",
-        app_shutdown,
-        client_shutdown,
+    Server("hypercorn", "Hypercorn", "hypercorn", "hypercorn", ("--bind", "fd://{fd}"), by_fd=True),
+    Server("daphne", "Daphne", "daphne", "daphne", ("--fd", "{fd}"), by_fd=True),
+    Server(
+        "granian",
+        "Granian (ASGI)",
+        "granian",
+        "granian",
+        ("--interface", "asgi", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--log-level", "warning"),
+        by_fd=False,
     ),
 )
 
 
-async def run_cases(backend: str) -> dict[str, Any]:
-    """Run every case against one backend; return each case's notes and duration."""
-    runs = {case.id: Run(Notes(), Notes(), threading.Event(), threading.Event()) for case in CASES}
-    by_path = {f"/{case.id}": case for case in CASES}
+def version(package: str) -> str | None:
+    """The installed version of `package`, from its metadata, or None."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
-    async def app(scope: Message, receive: Receive, send: Send) -> None:
-        if scope["type"] != "websocket":
-            return
-        case, run = by_path[scope["path"]], runs[scope["path"][1:]]
+
+def proc_stat(pid: int) -> tuple[str, int, int] | None:
+    """`(state, parent pid, process group)` of a live process, or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()
+    return fields[0], int(fields[1]), int(fields[2])
+
+
+def alive(pid: int) -> bool:
+    stat = proc_stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid`, found through /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := proc_stat(int(entry.name))) and stat[0] != "Z":
+            parents.setdefault(stat[1], []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return sorted(found)
+
+
+def group_members(group: int) -> list[int]:
+    """Live processes in process group `group`."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := proc_stat(int(entry.name))) and stat[0] != "Z" and stat[2] == group:
+            members.append(int(entry.name))
+    return members
+
+
+class Process:
+    """One server process: started in its own session, stopped by its own pid, checked for leftovers."""
+
+    def __init__(self, server: Server, folder: Path, role: str) -> None:
+        self.server, self.folder, self.role = server, folder, role
+        self.log = folder / f"{server.id}.{role}.log"
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        self.port = listener.getsockname()[1]
+        if server.by_fd:
+            listener.listen(128)
+            listener.set_inheritable(True)
+            where = listener.fileno()
+        else:
+            listener.close()  # A free port now; the server binds it a moment later.
+            where = self.port
+        self.command = server.command(where)
+        env = os.environ | {
+            "PROBE_NOTES": str(folder),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        with self.log.open("wb") as log:
+            self.popen = subprocess.Popen(
+                self.command,
+                cwd=folder,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                pass_fds=(where,) if server.by_fd else (),
+                start_new_session=True,
+            )
+        if server.by_fd:
+            listener.close()
+        self.started = time.monotonic()
+        self.record: Json = {"role": role, "pid": self.popen.pid}
+
+    async def ready(self) -> None:
+        """Wait until a handshake succeeds. Raises RuntimeError after `STARTUP` seconds."""
+        deadline = self.started + STARTUP
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                break
+            wire, _ = await Wire.open(self.port, f"/ready/{uuid.uuid4().hex[:12]}", window=1.0)
+            if wire is not None:
+                wire.abort()
+                self.record["startup_seconds"] = round(time.monotonic() - self.started, 2)
+                return
+            await asyncio.sleep(0.1)
+        await self.stop()
+        tail = self.log.read_text(errors="replace")[-600:]
+        raise RuntimeError(f"{self.server.name} did not start within {STARTUP:g} s: {tail}")
+
+    async def stop(self, signum: int = signal.SIGINT) -> Json:
+        """Signal the server's own pid; after `STOP_WAIT` s, kill its group. Check no process is left."""
+        children = descendants(self.popen.pid)
+        signalled = time.monotonic()
+        if self.popen.poll() is None:
+            os.kill(self.popen.pid, signum)
+        for _ in range(int(STOP_WAIT / 0.02) + 1):
+            if self.popen.poll() is not None or time.monotonic() - signalled > STOP_WAIT:
+                break
+            await asyncio.sleep(0.02)
+        killed = self.popen.poll() is None
+        if killed:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=5)
+        for _ in range(150):  # Children get up to 3 s to follow their parent.
+            if not any(alive(pid) for pid in children):
+                break
+            await asyncio.sleep(0.02)
+        left_over = sorted({pid for pid in children if alive(pid)} | set(group_members(self.popen.pid)))
+        for pid in left_over:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.record |= {
+            "signal": signal.Signals(signum).name,
+            "children": children,
+            "exit_code": self.popen.returncode,
+            "exit_seconds": round(time.monotonic() - signalled, 2),
+            "killed": killed,
+            "left_over": left_over,
+        }
+        return self.record
+
+
+# The raw client ----------------------------------------------------------------
+
+
+def mask(payload: bytes, key: bytes) -> bytes:
+    """RFC 6455 masking, done on one big integer so that megabytes take milliseconds."""
+    if not payload:
+        return b""
+    size = len(payload)
+    keys = (key * (size // 4 + 1))[:size]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(keys, "little")).to_bytes(size, "little")
+
+
+def valid_code(code: int) -> bool:
+    """Whether a client may send `code` back (RFC 6455 section 7.4)."""
+    return code in (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011) or 3000 <= code <= 4999
+
+
+def close_payload(payload: bytes) -> Json:
+    """A close frame's payload as data: code, reason, sizes."""
+    if not payload:
+        return {"code": None, "reason": "", "payload_bytes": 0}
+    (code,) = struct.unpack("!H", payload[:2])
+    reason = payload[2:].decode("utf-8", errors="replace")
+    shown = reason if len(payload) <= 42 else f"<{len(payload) - 2}-byte reason>"
+    return {"code": code, "reason": shown, "reason_bytes": len(payload) - 2, "payload_bytes": len(payload)}
+
+
+class Wire:
+    """A raw WebSocket client: exact status lines, headers and frames, every read bounded."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(
+        cls, port: int, path: str, protocols: tuple[str, ...] = (), window: float = WINDOW
+    ) -> tuple[Wire | None, Json]:
+        """Connect and shake hands. Returns the open `Wire` on 101 (else None) and what was seen."""
+        started = time.monotonic()
+        seen: Json = {}
         try:
-            await case.app(run, receive, send)
-        except Exception as error:  # An app that raises is an observation too.
-            run.app.append(f"raised {error_text(error)}")
-        finally:
-            run.app_done.set()
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), window)
+        except (OSError, TimeoutError) as error:
+            return None, {"status": None, "end": type(error).__name__}
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [
+            f"GET {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+        ]
+        if protocols:
+            lines.append(f"Sec-WebSocket-Protocol: {', '.join(protocols)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), window)
+        except TimeoutError:
+            writer.transport.abort()
+            return None, {"status": None, "end": f"no response within {window:g} s"}
+        except (OSError, asyncio.IncompleteReadError) as error:
+            writer.transport.abort()
+            end = "reset" if isinstance(error, ConnectionResetError) else "closed"
+            return None, {"status": None, "end": f"connection {end}", "after": round(time.monotonic() - started, 2)}
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        parts = status_line.split(" ", 2)
+        seen["status"] = int(parts[1])
+        seen["status_line"] = status_line
+        seen["headers"] = [line.split(":", 1)[0].strip().lower() for line in header_lines if ":" in line]
+        seen["header_values"] = {
+            line.split(":", 1)[0].strip().lower(): line.split(":", 1)[1].strip() for line in header_lines if ":" in line
+        }
+        wire = cls(reader, writer)
+        if seen["status"] == 101:
+            return wire, seen
+        length = int(seen["header_values"].get("content-length", "-1"))
+        with contextlib.suppress(TimeoutError, OSError, asyncio.IncompleteReadError):
+            body = await asyncio.wait_for(reader.readexactly(length) if length >= 0 else reader.read(4096), window)
+            seen["body"] = body.decode("utf-8", errors="replace")[:60]
+        writer.transport.abort()
+        return None, seen
 
-    results: dict[str, Any] = {}
-    # Shutdown ends the server, so it runs last.
-    with running_server(app, backend, ws_max_size=MAX_SIZE, log_level="critical") as (address, server):
-        for case in CASES:
-            run = runs[case.id]
-            run.server = server
-            started = time.monotonic()
+    async def send(self, opcode: int, payload: bytes) -> str | None:
+        """Send one masked frame with FIN set; returns how sending failed, if it did."""
+        size = len(payload)
+        if size < 126:
+            head = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
+        elif size < 1 << 16:
+            head = struct.pack("!BBH", 0x80 | opcode, 0xFE, size)
+        else:
+            head = struct.pack("!BBQ", 0x80 | opcode, 0xFF, size)
+        key = os.urandom(4)
+        try:
+            self.writer.write(head + key + mask(payload, key))
+            await asyncio.wait_for(self.writer.drain(), 2 * WINDOW)
+        except (OSError, TimeoutError) as error:
+            return type(error).__name__
+        return None
+
+    async def close(self, code: int | None, reason: str = "") -> str | None:
+        """Send a close frame (`None`: an empty one)."""
+        return await self.send(0x8, b"" if code is None else struct.pack("!H", code) + reason.encode())
+
+    def abort(self) -> None:
+        """Drop the TCP connection with no close frame."""
+        self.writer.transport.abort()
+
+    async def frame(self, window: float) -> tuple[int, bytes]:
+        first, second = await asyncio.wait_for(self.reader.readexactly(2), window)
+        size = second & 0x7F
+        if size == 126:
+            (size,) = struct.unpack("!H", await self.reader.readexactly(2))
+        elif size == 127:
+            (size,) = struct.unpack("!Q", await self.reader.readexactly(8))
+        key = await self.reader.readexactly(4) if second & 0x80 else b""
+        payload = await asyncio.wait_for(self.reader.readexactly(size), window)
+        return first & 0x0F, mask(payload, key) if key else payload
+
+    async def until_close(self, window: float = WINDOW) -> Json:
+        """Read frames until a close frame, the end of TCP, or `window` seconds; answer a close frame."""
+        started = time.monotonic()
+        seen: Json = {"frames": []}
+        for _ in range(64):
+            left = window - (time.monotonic() - started)
             try:
-                await asyncio.wait_for(case.client(run, f"ws://{address}/{case.id}"), 3 * WAIT)
+                opcode, payload = await self.frame(max(left, 0.01))
             except TimeoutError:
-                run.client.append(f"timeout after {3 * WAIT:g} s")
-            if not await wait_for_event(run.app_done):
-                run.app.append(f"app still running after {WAIT:g} s (timeout)")
-            results[case.id] = {
-                "app": list(run.app),
-                "client": list(run.client),
-                "seconds": round(time.monotonic() - started, 3),
-            }
-    return results
+                seen["end"] = f"nothing within {window:g} s"
+                break
+            except (OSError, asyncio.IncompleteReadError) as error:
+                seen["end"] = "TCP reset" if isinstance(error, ConnectionResetError) else "TCP closed"
+                break
+            if opcode == 0x8:
+                seen["close"] = close_payload(payload)
+                seen["end"] = "close frame"
+                code = seen["close"]["code"]
+                await self.close(code if code is None or valid_code(code) else 1002)
+                break
+            kind = {0x1: "text", 0x2: "binary", 0x9: "ping", 0xA: "pong"}.get(opcode, f"opcode {opcode}")
+            seen["frames"].append(f"{kind} {payload[:20]!r}")
+        seen["after"] = round(time.monotonic() - started, 2)
+        return seen
 
 
-def measure() -> dict[str, Any]:
-    """Run the whole probe: every case on every backend."""
+# The cases ---------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """One connection of one case: where to connect, and what the client saw."""
+
+    port: int
+    path: str
+    left: Path
+    client: Json = field(default_factory=dict)
+
+    async def open(self, protocols: tuple[str, ...] = ()) -> Wire | None:
+        wire, self.client["handshake"] = await Wire.open(self.port, self.path, protocols)
+        return wire
+
+    def leave(self, wire: Wire, abort: bool = True) -> None:
+        if abort:
+            wire.abort()
+        self.left.touch()
+
+
+ClientSide = Callable[[Context], Awaitable[None]]
+
+
+def sends(opcode: int, payload: bytes) -> ClientSide:
+    """Send one frame, then close with 1000 and read the answer."""
+
+    async def client_side(context: Context) -> None:
+        if wire := await context.open():
+            context.client["send"] = await wire.send(opcode, payload)
+            await wire.close(1000)
+            context.client["after"] = await wire.until_close()
+            wire.abort()
+
+    return client_side
+
+
+def sends_only(opcode: int, payload: bytes) -> ClientSide:
+    """Send one frame and watch what comes back, without closing."""
+
+    async def client_side(context: Context) -> None:
+        if wire := await context.open():
+            context.client["send"] = await wire.send(opcode, payload)
+            context.client["after"] = await wire.until_close()
+            wire.abort()
+
+    return client_side
+
+
+def closes(code: int | None, reason: str = "") -> ClientSide:
+    """Close with `code` (None: an empty close frame) and read the answer."""
+
+    async def client_side(context: Context) -> None:
+        if wire := await context.open():
+            await wire.close(code, reason)
+            context.client["after"] = await wire.until_close()
+            context.leave(wire)
+
+    return client_side
+
+
+async def drops(context: Context) -> None:
+    """Drop TCP with no close frame."""
+    if wire := await context.open():
+        context.leave(wire)
+
+
+async def handshake_only(context: Context) -> None:
+    """Shake hands, then close with 1000 if it opened."""
+    if wire := await context.open(("p1", "p2") if context.path.startswith("/scope/") else ()):
+        await wire.close(1000)
+        context.client["after"] = await wire.until_close()
+        wire.abort()
+
+
+async def offers_p1(context: Context) -> None:
+    """Offer the subprotocol p1 only (the app picks p9)."""
+    if wire := await context.open(("p1",)):
+        await wire.close(1000)
+        context.client["after"] = await wire.until_close()
+        wire.abort()
+
+
+async def waits_for_close(context: Context) -> None:
+    """Wait for the app's close frame; answer it."""
+    if wire := await context.open():
+        context.client["after"] = await wire.until_close()
+        wire.abort()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One probe case: what the client does, in words and in code (the app's half is in `probe_app`)."""
+
+    id: str
+    title: str
+    does: str
+    client: ClientSide
+
+
+CASES = (
+    Case("text-frame", "Text frame", "The client sends the text frame 'hé', then closes.", sends(0x1, "hé".encode())),
+    Case(
+        "binary-frame",
+        "Binary frame",
+        r"The client sends the binary frame b'\x00\xff', then closes.",
+        sends(0x2, b"\x00\xff"),
+    ),
+    Case("client-close", "Client closes", "The client closes with 4001 'bye'; the app receives.", closes(4001, "bye")),
+    Case(
+        "client-close-empty",
+        "Client closes, no code",
+        "The client sends a close frame with an empty payload.",
+        closes(None),
+    ),
+    Case("tcp-drop", "TCP drop", "The client drops TCP with no close frame; the app receives.", drops),
+    Case(
+        "send-after-close",
+        "Send after client closed",
+        "The client closes with 1000; the app, without receiving, sends twice.",
+        closes(1000),
+    ),
+    Case(
+        "send-after-drop",
+        "Send after TCP drop",
+        "The client drops TCP; the app, without receiving, sends twice.",
+        drops,
+    ),
+    Case(
+        "send-after-disconnect",
+        "Send after disconnect",
+        "The client closes with 1000; the app receives the disconnect, then sends.",
+        closes(1000),
+    ),
+    Case("accept-headers", "Headers on accept", "The app accepts with the header `x-probe: yes`.", handshake_only),
+    Case(
+        "reject", "Close before accept", "The app sends `websocket.close` (4003) instead of accepting.", handshake_only
+    ),
+    Case(
+        "deny-response",
+        "Denial response",
+        "The app sends `websocket.http.response.start` (401, `x-deny: 1`) and a body `denied`.",
+        handshake_only,
+    ),
+    Case("return-before-accept", "Return before accept", "The app returns after `websocket.connect`.", handshake_only),
+    Case("raise-before-accept", "Raise before accept", "The app raises after `websocket.connect`.", handshake_only),
+    *(
+        Case(
+            f"close-{code}",
+            f"App closes with {code}",
+            f"The app accepts, then closes with {code}, which RFC 6455 forbids sending.",
+            waits_for_close,
+        )
+        for code in (1005, 1006, 999, 5000)
+    ),
+    Case("close-reason", "App closes with a reason", "The app closes with 4000 'done'.", waits_for_close),
+    Case(
+        "close-long-reason",
+        "Reason over 123 bytes",
+        f"The app closes with 1000 and {len(LONG_REASON)} 'é' ({len(LONG_REASON.encode())} UTF-8 bytes).",
+        waits_for_close,
+    ),
+    Case(
+        "size-1MiB+1",
+        "1 MiB + 1 message",
+        "The client sends one binary frame of 1 MiB + 1 byte.",
+        sends_only(0x2, bytes(MiB + 1)),
+    ),
+    Case(
+        "size-16MiB+1",
+        "16 MiB + 1 message",
+        "The client sends one binary frame of 16 MiB + 1 byte.",
+        sends_only(0x2, bytes(16 * MiB + 1)),
+    ),
+    Case(
+        "invalid-utf8",
+        "Invalid UTF-8",
+        r"The client sends a text frame whose payload is b'\xff\xfe'.",
+        sends_only(0x1, b"\xff\xfe"),
+    ),
+    Case(
+        "subprotocol-not-offered",
+        "Subprotocol not offered",
+        "The client offers `p1`; the app accepts with `p9`.",
+        offers_p1,
+    ),
+    Case(
+        "scope",
+        "Scope",
+        "The client connects to `/scope/…?q=1` offering `p1, p2`; the app records the scope.",
+        handshake_only,
+    ),
+)
+SHUTDOWN = Case(
+    "shutdown",
+    "Shutdown",
+    f"With the app waiting in `receive()`, the server gets SIGINT or SIGTERM ({SHUTDOWN_RUNS} runs each, "
+    "each on a fresh server); then the app sends.",
+    drops,  # Not used: `shutdown_run` plays this case.
+)
+
+
+def app_notes(folder: Path, nonce: str) -> list[Json]:
+    path = folder / f"{nonce}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+async def app_finished(folder: Path, nonce: str, within: float) -> bool:
+    """Wait, bounded, for the app's `done` note."""
+    deadline = time.monotonic() + within
+    for _ in range(int(within / 0.02) + 1):
+        if any(note["op"] == "done" for note in app_notes(folder, nonce)) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.02)
+    return any(note["op"] == "done" for note in app_notes(folder, nonce))
+
+
+async def run_case(case: Case, port: int, folder: Path) -> Json:
+    nonce = uuid.uuid4().hex[:12]
+    query = "?q=1" if case.id == "scope" else ""
+    context = Context(port, f"/{case.id}/{nonce}{query}", folder / f"{nonce}.left")
     started = time.monotonic()
-    backends = {backend: asyncio.run(run_cases(backend)) for backend in BACKENDS}
+    try:
+        await asyncio.wait_for(case.client(context), 4 * WINDOW + 2)
+    except TimeoutError:
+        context.client["timeout"] = f"client side over {4 * WINDOW + 2:g} s"
+    finished = await app_finished(folder, nonce, APP_WAIT + 1.5)
     return {
-        "config": {"ws_max_size": MAX_SIZE, "wait_seconds": WAIT},
-        "cases": [{"id": case.id, "title": case.title, "does": case.does} for case in CASES],
-        "backends": backends,
+        "app": app_notes(folder, nonce),
+        "app_finished": finished,
+        "client": context.client,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+async def shutdown_run(server: Server, signum: int, folder: Path) -> Json:
+    """A fresh server, one connection with the app in `receive()`, then the signal."""
+    process = Process(server, folder, f"{signal.Signals(signum).name}-{uuid.uuid4().hex[:6]}")
+    await process.ready()
+    nonce = uuid.uuid4().hex[:12]
+    wire, handshake = await Wire.open(process.port, f"/shutdown/{nonce}")
+    client: Json = {"handshake": handshake}
+    if wire is not None:
+        for _ in range(100):  # Up to 2 s for the app to note its accept.
+            if any(note["op"] == "send" for note in app_notes(folder, nonce)):
+                break
+            await asyncio.sleep(0.02)
+        watch = asyncio.create_task(wire.until_close(STOP_WAIT))
+        stopped = await process.stop(signum)
+        client["after"] = await watch
+        wire.abort()
+    else:
+        stopped = await process.stop(signum)
+    await app_finished(folder, nonce, 0.5)
+    return {"app": app_notes(folder, nonce), "client": client, "process": stopped}
+
+
+async def probe_server(server: Server, folder: Path) -> Json:
+    """Every case on one server, then the shutdown runs; each process checked after it stops."""
+    started = time.monotonic()
+    process = Process(server, folder, "cases")
+    try:
+        await process.ready()
+        cases = {case.id: await run_case(case, process.port, folder) for case in CASES}
+    finally:
+        processes = [await process.stop()]
+    shutdown: dict[str, list[Json]] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        for _ in range(SHUTDOWN_RUNS):
+            run = await shutdown_run(server, signum, folder)
+            processes.append(run.pop("process"))
+            shutdown.setdefault(signal.Signals(signum).name, []).append(run)
+    return {
+        "cases": cases,
+        "shutdown": shutdown,
+        "processes": processes,
+        "command": [Path(part).name if part == sys.executable else part for part in process.command],
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+# Keepalive and size defaults, read from each server's configuration ------------
+
+
+def configured_defaults(server: Server) -> Json:
+    """Default ping interval/timeout and size limits, from the server's config or command line."""
+    if server.package == "uvicorn":
+        parameters = inspect.signature(uvicorn.Config.__init__).parameters
+        return {
+            "ping_interval": parameters["ws_ping_interval"].default,
+            "ping_timeout": parameters["ws_ping_timeout"].default,
+            "max_message": parameters["ws_max_size"].default,
+            "source": "uvicorn.Config: ws_ping_interval, ws_ping_timeout, ws_max_size",
+        }
+    if server.package == "hypercorn":
+        from hypercorn.config import Config
+
+        return {
+            "ping_interval": Config.websocket_ping_interval,
+            "ping_timeout": None,
+            "max_message": Config.websocket_max_message_size,
+            "graceful_timeout": Config.graceful_timeout,
+            "source": "hypercorn.config.Config: websocket_ping_interval, websocket_max_message_size",
+        }
+    if server.package == "daphne":
+        from daphne.cli import CommandLineInterface  # type: ignore[import-untyped]
+
+        args = CommandLineInterface().parser.parse_args([APP])
+        return {
+            "ping_interval": args.ping_interval,
+            "ping_timeout": args.ping_timeout,
+            "max_message": args.websocket_max_message_size,
+            "max_frame": args.websocket_max_frame_size,
+            "source": "daphne's command line: --ping-interval, --ping-timeout, --websocket-max-message-size",
+        }
+    from granian.cli import cli
+
+    names = sorted(str(parameter.name) for parameter in cli.params)
+    pings = [name for name in names if "ping" in name]
+    return {
+        "ping_interval": None,
+        "ping_timeout": None,
+        "max_message": None,
+        "options": len(names),
+        "ping_options": pings,
+        "source": f"granian's command line: none of its {len(names)} options is about WebSocket pings or sizes",
+    }
+
+
+def measure(only: tuple[str, ...] = ()) -> Json:
+    """Run the whole probe: every case on every installed server, the servers in parallel."""
+    started = time.monotonic()
+    chosen = [server for server in SERVERS if not only or server.id in only]
+    servers: list[Json] = []
+    for server in chosen:
+        installed = version(server.package)
+        extra = {"websockets-sansio": "websockets", "wsproto": "wsproto"}.get(server.name.split("(")[-1].rstrip(")"))
+        entry: Json = {"id": server.id, "name": server.name, "package": server.package, "version": installed}
+        if extra:
+            entry["backend_version"] = f"{extra} {version(extra)}"
+        if installed is None:
+            entry["skipped"] = f"{server.package} is not installed in {sys.prefix}"
+        else:
+            entry["defaults"] = configured_defaults(server)
+        servers.append(entry)
+
+    async def run_all() -> list[Json]:
+        with tempfile.TemporaryDirectory(prefix="probe-") as name:
+            runs = [
+                probe_server(server, Path(name))
+                for server, entry in zip(chosen, servers, strict=True)
+                if "skipped" not in entry
+            ]
+            return list(await asyncio.gather(*runs))
+
+    results = iter(asyncio.run(run_all()))
+    for entry in servers:
+        if "skipped" not in entry:
+            entry |= next(results)
+    return {
+        "config": {"window_seconds": WINDOW, "app_wait_seconds": APP_WAIT, "shutdown_runs": SHUTDOWN_RUNS},
+        "cases": [{"id": case.id, "title": case.title, "does": case.does} for case in (*CASES, SHUTDOWN)],
+        "servers": servers,
         "seconds": round(time.monotonic() - started, 2),
     }
 
 
 def main() -> None:
     """Command line: write the measurements as JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help=f"where to write the JSON (default {SERVERS.target})")
-    results = measure()
-    out = SERVERS.write(results, parser.parse_args().out)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, help=f"where to write the JSON (default {OUTPUT.target})")
+    parser.add_argument("--only", nargs="*", default=[], choices=[server.id for server in SERVERS])
+    arguments = parser.parse_args()
+    results = measure(tuple(arguments.only))
+    out = OUTPUT.write(results, arguments.out)
     print(f"wrote {out} in {results['seconds']} s")
 
 
