@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import uvicorn
 
-from doctests import EXAMPLES
+from doctests import EXAMPLES, ROOT
 from doctests.measure.probe import running_server
 from tests.support import chromium
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
 TIMEOUT_MS = 5000
+PAGE = (ROOT / "docs" / "how-to" / "browser-client.md").read_text()
 SCRIPTS = EXAMPLES / "browser"
 BACKEND = "websockets-sansio"  # The browser's view does not depend on uvicorn's backend (test_auth tries both).
 
@@ -72,6 +73,11 @@ def open_page(context: BrowserContext, address: str, *scripts: str) -> Page:
     return page
 
 
+def shown(lines: list[str]) -> bool:
+    """Whether the page shows `lines` as a text block."""
+    return "```text\n" + "\n".join(lines) + "\n```" in PAGE
+
+
 def run(page: Page, call: str, *args: Any) -> Any:
     """Evaluate `call` (a JS function expression) with `args`, within TIMEOUT_MS."""
     return page.evaluate(
@@ -86,6 +92,7 @@ def test_events_of_a_session(context: BrowserContext, tmp_path: Path) -> None:
     with running_server(module.app, BACKEND) as (address, _):
         page = open_page(context, address, "events.js")
         notes = run(page, "watch", f"ws://{address}/", {"protocols": ["chat.v1"], "send": ["hi"], "closeAfter": 1})
+    assert shown(notes)
     assert notes == [
         "readyState 0",
         'open readyState 1 protocol "chat.v1"',
@@ -99,6 +106,8 @@ def test_refused_handshake_is_1006_with_no_reason(context: BrowserContext, tmp_p
     with running_server(module.app, BACKEND) as (address, _):
         page = open_page(context, address, "events.js")
         notes = run(page, "watch", f"ws://{address}/?token=wrong")
+    assert shown(notes)
+    assert shown(notes)
     assert notes == ["readyState 0", "error", 'close 1006 "" wasClean false']
 
 
@@ -108,6 +117,7 @@ def test_server_close_1013_with_reason(context: BrowserContext, tmp_path: Path) 
     with running_server(module.app, BACKEND) as (address, _):
         page = open_page(context, address, "events.js")
         notes = run(page, "watch", f"ws://{address}/", {"send": ["hi"]})
+    assert shown(notes)
     assert notes == [
         "readyState 0",
         'open readyState 1 protocol ""',
@@ -139,6 +149,7 @@ def test_abrupt_drop_is_1006(context: BrowserContext, tmp_path: Path) -> None:
 
         loops[0].call_soon_threadsafe(drop)
         notes = run(page, "() => window.done")
+    assert shown(notes)
     assert notes == [
         "readyState 0",
         'open readyState 1 protocol ""',
@@ -147,16 +158,17 @@ def test_abrupt_drop_is_1006(context: BrowserContext, tmp_path: Path) -> None:
     ]
 
 
+# (code, reason, what tryClose gives, the page's row: reason and result as shown)
 CLOSES = [
-    (1000, "", 'closed 1000 ""'),
-    (1001, "", "InvalidAccessError"),
-    (2999, "", "InvalidAccessError"),
-    (3000, "", 'closed 3000 ""'),
-    (4999, "bye", 'closed 4999 "bye"'),
-    (5000, "", "InvalidAccessError"),
-    (4000, "x" * 123, f'closed 4000 "{"x" * 123}"'),
-    (4000, "x" * 124, "SyntaxError"),
-    (4000, "é" * 62, "SyntaxError"),  # 62 characters, 124 UTF-8 bytes.
+    (1000, "", 'closed 1000 ""', "none", '`closed 1000 ""`'),
+    (1001, "", "InvalidAccessError", "none", "`InvalidAccessError`"),
+    (2999, "", "InvalidAccessError", "none", "`InvalidAccessError`"),
+    (3000, "", 'closed 3000 ""', "none", '`closed 3000 ""`'),
+    (4999, "bye", 'closed 4999 "bye"', "`bye`", '`closed 4999 "bye"`'),
+    (5000, "", "InvalidAccessError", "none", "`InvalidAccessError`"),
+    (4000, "x" * 123, f'closed 4000 "{"x" * 123}"', "123 × `x` (123 bytes)", '`closed 4000 "xxx…"` (all 123)'),
+    (4000, "x" * 124, "SyntaxError", "124 × `x` (124 bytes)", "`SyntaxError`"),
+    (4000, "é" * 62, "SyntaxError", "62 × `é` (124 bytes)", "`SyntaxError`"),  # 62 characters, 124 UTF-8 bytes.
 ]
 
 
@@ -164,8 +176,12 @@ def test_close_codes_a_browser_may_send(context: BrowserContext, tmp_path: Path)
     module = load_example("echo", "reference_impl", tmp_path)
     with running_server(module.app, BACKEND) as (address, _):
         page = open_page(context, address, "close-codes.js")
-        seen = [(code, reason, run(page, "tryClose", f"ws://{address}/", code, reason)) for code, reason, _ in CLOSES]
-    assert seen == CLOSES
+        seen = [run(page, "tryClose", f"ws://{address}/", code, reason) for code, reason, *_ in CLOSES]
+    assert seen == [gives for _, _, gives, *_ in CLOSES]
+    for code, reason, _, label, result in CLOSES:
+        if "bytes)" in label:  # The byte count shown is the reason's.
+            assert f"({len(reason.encode())} bytes)" in label
+        assert f"| {code} | {label} | {result} |" in PAGE
 
 
 def test_binary_type(context: BrowserContext, tmp_path: Path) -> None:
@@ -174,6 +190,20 @@ def test_binary_type(context: BrowserContext, tmp_path: Path) -> None:
         page = open_page(context, address, "binary.js")
         kinds = [run(page, "echoBytes", f"ws://{address}/", kind) for kind in ("blob", "arraybuffer")]
     assert kinds == ["Blob [1,2,255]", "ArrayBuffer [1,2,255]"]
+    assert shown(kinds)
+
+
+def test_send_before_open_throws(context: BrowserContext, tmp_path: Path) -> None:
+    module = load_example("echo", "reference_impl", tmp_path)
+    with running_server(module.app, BACKEND) as (address, _):
+        page = open_page(context, address)
+        thrown = page.evaluate(
+            "(url) => { const s = new WebSocket(url); try { s.send('x'); return 'sent'; } "
+            "catch (error) { return error.name; } finally { s.close(); } }",
+            f"ws://{address}/",
+        )
+    assert thrown == "InvalidStateError"
+    assert "`send()` before `OPEN` throws `InvalidStateError`" in PAGE
 
 
 @contextlib.contextmanager
@@ -249,6 +279,7 @@ def test_gives_up_after_max_retries(context: BrowserContext, tmp_path: Path) -> 
         wait_for_status(page, "open")
     wait_for_status(page, "gave up")
     assert statuses(page) == ["open", "close 1012", "close 1006", "close 1006", "close 1006", "gave up"]
+    assert shown(statuses(page))
 
 
 def test_gives_up_at_once_on_an_auth_close(context: BrowserContext, tmp_path: Path) -> None:
@@ -259,3 +290,4 @@ def test_gives_up_at_once_on_an_auth_close(context: BrowserContext, tmp_path: Pa
         page.evaluate(KEEP, [f"ws://{address}/first-message", {"baseDelay": 20}])
         wait_for_status(page, "gave up")
         assert statuses(page) == ["open", "close 4408", "gave up"]
+        assert shown(statuses(page))
