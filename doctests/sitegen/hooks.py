@@ -11,6 +11,11 @@ Registered in `mkdocs.yml` under `hooks:`.
   with the `pycon` lexer, so prompts and output get their own CSS classes
   (`.gp`, `.go`) and the copy button can leave them out. The page source keeps
   `python`, which is what `doctests` runs.
+* Each ```` ```python ```` block the docs harness runs is marked runnable in
+  the browser or not, with a reason (`doctests.sitegen.runnable`); after the
+  build, the pinned Pyodide runtime, the reference wheel and the in-browser
+  driver are copied under `site/assets/pyodide/` (`doctests.sitegen.pyodide`),
+  for `docs/assets/run/run.js` to load on the first click of a Run button.
 * `doctests/sitegen/python-objects.inv` (written by `python -m doctests.sitegen.inventory`) is
   registered with autorefs, so links to the standard library resolve without
   downloading docs.python.org's inventory.
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # package now, so that `doctests.sitegen.pages.NAME` can be found later via its __path__.
 sys.path.insert(0, str(ROOT))
 import doctests.sitegen.pages  # noqa: E402, F401
+from doctests.sitegen import pyodide, runnable  # noqa: E402
 
 INVENTORY = Path(__file__).with_name("python-objects.inv")
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)
@@ -56,6 +62,8 @@ def render(name: str) -> str:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # Before the generated parts go in: the harness runs only what the page's own source holds.
+    markdown = runnable.mark(markdown, f"docs/{page.file.src_uri}")
     markdown = GENERATE.sub(lambda match: render(match["name"]), markdown)
     return SESSION_FENCE.sub(r"\g<indent>\g<fence>pycon\g<rest>\n", markdown)
 
@@ -69,3 +77,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         for item in Inventory.parse_sphinx(inventory, domain_filter=["py"]).values():
             register(item.name, f"https://docs.python.org/3/{item.uri}")
     return files
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    try:
+        pyodide.install(Path(config.site_dir))
+    except pyodide.MissingRuntime as error:
+        raise PluginError(str(error)) from None
