@@ -60,7 +60,7 @@ class Page:
     """One page's namespace; `run` executes one block of it."""
 
     def __init__(self, path: str, timeout: float = TIMEOUT) -> None:
-        self.path = path
+        self.path = path  # names the page's state; `filename` in tracebacks is the page's source
         self.timeout = timeout
         self.namespace: dict[str, object] = {"__name__": PAGE_NAME, "__builtins__": builtins}
         self.checker = doctest.OutputChecker()
@@ -73,9 +73,9 @@ class Page:
                 task.cancel()
         self.tasks.clear()
 
-    async def run(self, source: str, line: int, mode: Mode, check: bool) -> Result:
-        """Run `source`, whose first line is line `line` of the page; compare with the page if `check`."""
-        filename = self.path if check else "<edited>"
+    async def run(self, source: str, line: int, mode: Mode, check: bool, filename: str = "<page>") -> Result:
+        """Run `source`, line `line` on of `filename` (the page's source); compare with the page if `check`."""
+        filename = filename if check else "<edited>"
         if mode == "session":
             return await self._session(source, line, filename, check)
         if mode == "interactive":
@@ -221,7 +221,9 @@ def reset(path: str) -> None:
         old.close()
 
 
-async def run_json(path: str, source: str, line: int, mode: Mode, check: bool, timeout: float = TIMEOUT) -> str:
+async def run_json(
+    path: str, source: str, line: int, mode: Mode, check: bool, filename: str, timeout: float = TIMEOUT
+) -> str:
     """`Page.run` for JavaScript: the result as a JSON string (no proxies to free)."""
-    result = await page(path, timeout).run(source, line, mode, check)
+    result = await page(path, timeout).run(source, line, mode, check, filename)
     return json.dumps(asdict(result))

@@ -142,7 +142,8 @@
     setStatus(block, "running", `Running… (an await stops after ${config.timeout} s; `
       + "code that never awaits cannot be interrupted and holds the tab)");
     const started = performance.now();
-    const answer = await driver.run_json(key, source, edited ? 1 : block.line + 1, mode, !edited, config.timeout);
+    const answer = await driver.run_json(
+      key, source, edited ? 1 : block.line + 1, mode, !edited, block.src, config.timeout);
     const result = JSON.parse(answer);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     block.ran = true;
