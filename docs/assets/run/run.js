@@ -22,6 +22,7 @@
   let blocks = []; // the current page's runnable blocks, in page order
   let pageKey = ""; // names the page's namespace in Python; a new visit gets a fresh one
   let visits = 0;
+  let shown = null; // the content element attach() last set up; instant navigation replaces it
 
   const make = (tag, className, text) => {
     const element = document.createElement(tag);
@@ -32,6 +33,9 @@
 
   /* Find the marked blocks of the page just shown (first load, or after instant navigation). */
   function attach() {
+    const content = document.querySelector('[data-md-component="container"]') || document.body;
+    if (content === shown) return; // called twice for one page (document$ and DOMContentLoaded)
+    shown = content;
     visits += 1;
     pageKey = `${location.pathname}#${visits}`;
     blocks = [];
@@ -237,8 +241,9 @@
     return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
   }
 
-  // Material's document$ fires on the first load and after each instant navigation.
+  // Material's document$ fires after each instant navigation (and on the first load, except
+  // from file://, where it may not); DOMContentLoaded covers the first load everywhere.
   if (window.document$) window.document$.subscribe(attach);
-  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", attach);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", attach);
   else attach();
 })();
