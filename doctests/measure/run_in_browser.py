@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from doctests import builddata
-from doctests.builddata import ROOT, Output
+from doctests import ROOT, builddata
+from doctests.builddata import Output
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Route
 
 RUN_IN_BROWSER: Output[dict[str, Any]] = Output(
     "run-in-browser.json", "python -m doctests.measure.run_in_browser", "the Run buttons' start-up and run times"
@@ -38,10 +38,10 @@ RUN_IN_BROWSER: Output[dict[str, Any]] = Output(
 PYODIDE_PATH = "/assets/pyodide/"
 FINISHED = ("matches", "differs", "ran", "raised", "timeout", "error", "file")
 PASSED = ("matches", "ran")
-DONE_JS = """index => {
-    const bar = document.querySelectorAll('.pyrun-bar')[index];
-    return bar && %s.includes(bar.dataset.pyrunStatus);
-}""" % list(FINISHED)
+DONE_JS = (
+    "index => { const bar = document.querySelectorAll('.pyrun-bar')[index];"
+    f" return bar && {list(FINISHED)}.includes(bar.dataset.pyrunStatus); }}"
+)
 STATUSES_JS = """() => [...document.querySelectorAll('div.highlight[data-pyrun="run"]')].map(block => {
     let bar = block.nextElementSibling;
     while (bar && !bar.classList.contains('pyrun-bar')) bar = bar.nextElementSibling;
@@ -158,7 +158,12 @@ def open_tab(browser: Browser, base_url: str, site: Path) -> tuple[BrowserContex
     page = context.new_page()
     page.on("request", lambda request: traffic.requests.append(request.url))
     page.on("requestfinished", finished)
-    page.on("console", lambda message: message.type == "error" and traffic.console_errors.append(message.text))
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            traffic.console_errors.append(message.text)
+
+    page.on("console", console)
     page.on("pageerror", lambda error: traffic.console_errors.append(f"uncaught: {error}"))
     return context, page, traffic
 

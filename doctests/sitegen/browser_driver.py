@@ -111,8 +111,8 @@ class Page:
     async def _interactive(self, source: str, filename: str) -> Result:
         try:
             tree = compile(source, filename, "exec", flags=ast.PyCF_ONLY_AST | FLAGS, dont_inherit=True)
-        except SyntaxError as error:
-            return Result("raised", format_traceback(error, filename))
+        except SyntaxError as problem:
+            return Result("raised", format_traceback(problem, filename))
         transcript: list[str] = []
         for statement in tree.body:
             text = ast.get_source_segment(source, statement, padded=True) or ast.unparse(statement)
@@ -222,8 +222,8 @@ def reset(path: str) -> None:
 
 
 async def run_json(
-    path: str, source: str, line: int, mode: Mode, check: bool, filename: str, timeout: float = TIMEOUT
+    path: str, source: str, line: int, mode: Mode, check: bool, filename: str, seconds: float = TIMEOUT
 ) -> str:
-    """`Page.run` for JavaScript: the result as a JSON string (no proxies to free)."""
-    result = await page(path, timeout).run(source, line, mode, check, filename)
+    """`Page.run` for JavaScript: the result as a JSON string (no proxies to free); `seconds` per await."""
+    result = await page(path, seconds).run(source, line, mode, check, filename)
     return json.dumps(asdict(result))

@@ -63,9 +63,18 @@ def render(name: str) -> str:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     # Before the generated parts go in: the harness runs only what the page's own source holds.
-    markdown = runnable.mark(markdown, f"docs/{page.file.src_uri}")
+    markdown = runnable.mark(markdown, f"docs/{page.file.src_uri}" if page is not None else "page.md")
     markdown = GENERATE.sub(lambda match: render(match["name"]), markdown)
     return SESSION_FENCE.sub(r"\g<indent>\g<fence>pycon\g<rest>\n", markdown)
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # Fail before building anything when the Pyodide cache (copied in on_post_build) is missing.
+    try:
+        pyodide.runtime()
+    except pyodide.MissingRuntime as error:
+        raise PluginError(str(error)) from None
+    return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

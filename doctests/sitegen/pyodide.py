@@ -48,6 +48,17 @@ WHEEL_FOLDER = "assets/pyodide/wheels"
 DRIVER = Path(__file__).with_name("browser_driver.py")
 FETCH_COMMAND = "make pyodide (python -m doctests.sitegen.pyodide)"
 # The project files a wheel is built from; their bytes decide whether a cached wheel is still good.
+# --no-build-isolation: setuptools from this environment, no download.
+PIP_WHEEL = (
+    sys.executable,
+    "-m",
+    "pip",
+    "wheel",
+    "-q",
+    "--disable-pip-version-check",
+    "--no-deps",
+    "--no-build-isolation",
+)
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "reference_impl")
 
 
@@ -109,9 +120,8 @@ def runtime() -> Path:
     """The cached runtime folder; `MissingRuntime` (one line naming the fetch command) if it is not there."""
     missing = [name for name in RUNTIME if not (RUNTIME_CACHE / name).is_file()]
     if missing:
-        raise MissingRuntime(
-            f"Pyodide {VERSION} is not in {RUNTIME_CACHE.relative_to(ROOT)}/ (missing {missing[0]}): run {FETCH_COMMAND}"
-        )
+        where = RUNTIME_CACHE.relative_to(ROOT)
+        raise MissingRuntime(f"Pyodide {VERSION} is not in {where}/ (missing {missing[0]}): run {FETCH_COMMAND}")
     return RUNTIME_CACHE
 
 
@@ -130,7 +140,11 @@ def sources_digest() -> str:
     digest = hashlib.sha256()
     for entry in WHEEL_SOURCES:
         path = ROOT / entry
-        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
         for file in files:
             digest.update(file.relative_to(ROOT).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -158,8 +172,7 @@ def build_wheel() -> Path:
                 shutil.copyfile(path, tree / entry)
         out = Path(scratch) / "dist"
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps"]
-            + ["--no-build-isolation", "--wheel-dir", str(out), str(tree)],
+            [*PIP_WHEEL, "--wheel-dir", str(out), str(tree)],
             check=True,
             timeout=300,
             env={**os.environ, "SOURCE_DATE_EPOCH": "315532800", "PIP_NO_INPUT": "1"},

@@ -26,6 +26,8 @@ from doctests.measure import run_in_browser as rib
 from .report import SUMMARY
 
 PASSED = rib.PASSED
+# The first test runs every page (about a minute; more on a busy machine), above pytest-timeout's default.
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +121,7 @@ def test_a_block_that_raises_shows_its_traceback(home: Page) -> None:
     got = edit_and_run(home, "def divide(x):\n    return 1 / x\n\ndivide(0)\n")
     assert got["status"] == "raised", got
     assert "Traceback (most recent call last):" in got["output"], got
-    assert 'line 2, in divide' in got["output"], got
+    assert "line 2, in divide" in got["output"], got
     assert got["output"].rstrip().endswith("ZeroDivisionError: division by zero"), got
 
 
@@ -147,7 +149,8 @@ def test_a_page_fetches_no_pyodide_file_before_a_click(
             page.wait_for_load_state("networkidle")
         assert traffic.pyodide_requests() == [], traffic.pyodide_requests()
         assets = {url: size for url, size in traffic.bytes_by_url.items() if "/assets/run/" in url}
-        assert assets and sum(assets.values()) < 20_000, assets
+        assert assets, "run.js and run.css were not loaded"
+        assert sum(assets.values()) < 20_000, assets
     finally:
         context.close()
 
