@@ -37,7 +37,7 @@ ALLOWED = frozenset(sys.stdlib_module_names) | {"reference_impl", "__future__"}
 # Standard-library modules that cannot work in a browser tab (no processes, sockets or threads).
 NOT_IN_BROWSER = frozenset({"multiprocessing", "subprocess", "socket", "socketserver", "ssl", "threading", "signal"})
 # Tags that mean "this block is about a framework", including flavour tags such as `flavour-fastapi`.
-FRAMEWORK_TAG = re.compile(r"fastapi|starlette")
+FRAMEWORK_TAG = re.compile(r"fastapi|starlette(?!-\d)")  # not `starlette-0.29`, a behaviour tag
 OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*)$")
 BRACED = re.compile(r"^\{\s*\.?python(?P<rest>[^}]*)\}\s*$")
 PLAIN = re.compile(r"^python(?P<rest>(?:\s[^\n]*)?)$")
