@@ -16,6 +16,11 @@ Registered in `mkdocs.yml` under `hooks:`.
   release gives (`doctests.sitegen.notes`, from `build/compat-*.json`; a
   missing report fails the build with `builddata.MissingInput`). The notes
   go in first, while the page's lines are still the source's.
+* Each ```` ```python ```` block the docs harness runs is marked runnable in
+  the browser or not, with a reason (`doctests.sitegen.runnable`); after the
+  build, the pinned Pyodide runtime, the reference wheel and the in-browser
+  driver are copied under `site/assets/pyodide/` (`doctests.sitegen.pyodide`),
+  for `docs/assets/run/run.js` to load on the first click of a Run button.
 * `doctests/sitegen/python-objects.inv` (written by `python -m doctests.sitegen.inventory`) is
   registered with autorefs, so links to the standard library resolve without
   downloading docs.python.org's inventory.
@@ -42,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 import doctests.sitegen.pages  # noqa: E402, F401
 from doctests.sitegen import notes  # noqa: E402
 from doctests.sitegen.pages import compatibility  # noqa: E402
+from doctests.sitegen import pyodide, runnable  # noqa: E402
 
 INVENTORY = Path(__file__).with_name("python-objects.inv")
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)
@@ -97,8 +103,20 @@ def with_notes(markdown: str, page: Page, config: MkDocsConfig) -> str:
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page is not None and page.file.src_uri.endswith(".md"):
         markdown = with_notes(markdown, page, config)
+    # After the notes (placed by the source's line numbers), before the generated parts:
+    # the harness runs only what the page's own source holds.
+    markdown = runnable.mark(markdown, f"docs/{page.file.src_uri}" if page is not None else "page.md")
     markdown = GENERATE.sub(lambda match: render(match["name"]), markdown)
     return SESSION_FENCE.sub(r"\g<indent>\g<fence>pycon\g<rest>\n", markdown)
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # Fail before building anything when the Pyodide cache (copied in on_post_build) is missing.
+    try:
+        pyodide.runtime()
+    except pyodide.MissingRuntime as error:
+        raise PluginError(str(error)) from None
+    return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -110,3 +128,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         for item in Inventory.parse_sphinx(inventory, domain_filter=["py"]).values():
             register(item.name, f"https://docs.python.org/3/{item.uri}")
     return files
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    try:
+        pyodide.install(Path(config.site_dir))
+    except pyodide.MissingRuntime as error:
+        raise PluginError(str(error)) from None

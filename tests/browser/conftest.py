@@ -183,6 +183,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         width = max(len(page) for page in weights)
         for page, size in sorted(weights.items(), key=lambda item: -item[1]):
             terminalreporter.write_line(f"{page:<{width}}  {size:>10,} B  {size / 1e6:6.3f} MB")
+    run = SUMMARY.get("run_in_browser")
+    if run:
+        terminalreporter.section("run in browser (Pyodide, one tab, instant navigation)")
+        terminalreporter.write_line(
+            f"cold click -> output {run['cold_s']} s (Python start {run['load_s']} s), "
+            f"{run['cold_bytes']:,} B in {run['cold_requests']} requests; warm median {run['warm_median_s']} s, "
+            f"max {run['warm_max_s']} s; {run['passed']}/{run['blocks']} blocks on {run['pages']} pages "
+            f"in {run['survey_s']} s; interpreter loads {run['interpreter_loads']}"
+        )
     external = SUMMARY.get("external_links")
     if external is not None:
         terminalreporter.section(f"external links ({len(external)}, listed, not fetched)")

@@ -115,8 +115,9 @@ def test_hook_replaces_generate_lines_and_marks_sessions() -> None:
     out = mkdocs_hooks.on_page_markdown(page, page=None, config=None, files=None)  # type: ignore[arg-type]
     assert "generate:" not in out
     assert "| `client_state` |" in out
-    assert '```pycon title="x"\n>>> 1' in out
-    assert "```python\nx = 1" in out
+    # Each block also says whether it runs in the browser (doctests.sitegen.runnable).
+    assert '``` { .pycon data-pyrun="run" data-pyrun-src="page.md" data-pyrun-line="3" title="x" }\n>>> 1' in out
+    assert '``` { .python data-pyrun="run" data-pyrun-src="page.md" data-pyrun-line="8" }\nx = 1' in out
     with pytest.raises(PluginError, match=r"no module doctests/sitegen/pages/nonexistent\.py"):
         mkdocs_hooks.render("nonexistent")
 
