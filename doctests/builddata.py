@@ -6,6 +6,11 @@ Programs that measure something (`doctests.measure.*`, the spec check's
 `build/` path, so a file's path, its schema and the command that makes it
 are stated once, here, and the Makefile rule that makes it.
 
+Two caches under `build/` are folders, not data files, and have one owner
+each too: `build/pyodide/` (the pinned in-browser runtime,
+`doctests.sitegen.pyodide`) and the Starlette release downloads of the
+release history, if present (`doctests.measure.history`).
+
 Every file carries one environment stamp (`Environment`): when it was
 measured, the machine, and the versions of the packages involved, read from
 installed metadata.
@@ -259,4 +264,17 @@ COMPAT_STARLETTE_029: Output[dict[str, Any]] = Output(
     "Starlette 0.29.0 through the examples it must pass",
 )
 
-OUTPUTS = (SERVERS, BENCH, RELIABILITY, RELIABILITY_STRESS, COMPAT_STARLETTE, COMPAT_FASTAPI, COMPAT_STARLETTE_029)
+RUN_IN_BROWSER: Output[dict[str, Any]] = Output(
+    "run-in-browser.json", "python -m doctests.measure.run_in_browser", "the Run buttons' start-up and run times"
+)
+
+OUTPUTS = (
+    RUN_IN_BROWSER,
+    SERVERS,
+    BENCH,
+    RELIABILITY,
+    RELIABILITY_STRESS,
+    COMPAT_STARLETTE,
+    COMPAT_FASTAPI,
+    COMPAT_STARLETTE_029,
+)

@@ -38,7 +38,7 @@ from typing import Any
 from doctests import ROOT, builddata
 from doctests.builddata import BENCH
 
-from . import bench_chat, bench_echo, bench_messages
+from . import bench_chat, bench_echo, bench_messages, chromium, run_in_browser
 
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
 MKDOCS = ROOT / ".venv" / "bin" / "mkdocs"
@@ -142,6 +142,9 @@ def main() -> None:
             python = str(ROOT / ".venv" / "bin" / "python")
             spec_check = wall_clock([python, "-m", "doctests", "--site", site], placeholder=site)
             data["wall_clock"] = {"spec_check": spec_check, "docs_build": docs_build}
+            if chromium.missing() is None:
+                # The Run buttons on that very build: cold start, warm runs, bytes fetched.
+                data["run_in_browser"] = run_in_browser.measure(Path(site)).figures()
     data["seconds"] = round(time.perf_counter() - started, 1)
     BENCH.write(data, args.out)
     report(data)

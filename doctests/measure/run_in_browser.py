@@ -27,14 +27,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from doctests import ROOT, builddata
-from doctests.builddata import Output
+from doctests.builddata import RUN_IN_BROWSER
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Route
 
-RUN_IN_BROWSER: Output[dict[str, Any]] = Output(
-    "run-in-browser.json", "python -m doctests.measure.run_in_browser", "the Run buttons' start-up and run times"
-)
 PYODIDE_PATH = "/assets/pyodide/"
 FINISHED = ("matches", "differs", "ran", "raised", "timeout", "error", "file")
 PASSED = ("matches", "ran")
@@ -239,7 +236,7 @@ def measure(site: Path = ROOT / "site") -> Survey:
     """Serve `site`, start Chromium, run every runnable block; the figures are `Survey.figures()`."""
     from playwright.sync_api import sync_playwright
 
-    from tests.support import chromium
+    from doctests.measure import chromium
 
     with serve(site) as base_url, sync_playwright() as playwright:
         browser = chromium.launch(playwright)

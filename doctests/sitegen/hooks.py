@@ -45,9 +45,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # package now, so that `doctests.sitegen.pages.NAME` can be found later via its __path__.
 sys.path.insert(0, str(ROOT))
 import doctests.sitegen.pages  # noqa: E402, F401
-from doctests.sitegen import notes  # noqa: E402
+from doctests.sitegen import (  # noqa: E402
+    notes,
+    pyodide,
+    runnable,
+)
 from doctests.sitegen.pages import compatibility  # noqa: E402
-from doctests.sitegen import pyodide, runnable  # noqa: E402
 
 INVENTORY = Path(__file__).with_name("python-objects.inv")
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)

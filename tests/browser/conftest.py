@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from doctests import ROOT as REPO
-from tests.support import chromium
+from doctests.measure import chromium
 
 from .builtsite import html_pages
 from .layout import CODE_FIT_JS, PHONE

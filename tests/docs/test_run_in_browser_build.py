@@ -110,3 +110,11 @@ def test_a_missing_runtime_names_the_command(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setattr(pyodide, "RUNTIME_CACHE", pyodide.ROOT / "build" / "no-such-pyodide")
     with pytest.raises(pyodide.MissingRuntime, match=r"run make pyodide \(python -m doctests\.sitegen\.pyodide\)$"):
         pyodide.copy_runtime(tmp_path)
+
+
+def test_the_makefile_fetches_the_pinned_release() -> None:
+    from doctests import ROOT
+    from doctests.sitegen import pyodide
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"PYODIDE := build/pyodide/{pyodide.VERSION}/SOURCE.json\n" in makefile

@@ -19,8 +19,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from doctests import EXAMPLES, ROOT
+from doctests.measure import chromium
 from doctests.measure.probe import BACKENDS, running_server
-from tests.support import chromium
 
 from .conftest import Serve, load_example
 

@@ -21,8 +21,8 @@ import pytest
 import uvicorn
 
 from doctests import EXAMPLES, ROOT
+from doctests.measure import chromium
 from doctests.measure.probe import running_server
-from tests.support import chromium
 
 from .conftest import load_example
 

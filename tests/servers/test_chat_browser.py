@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from doctests.measure import chromium
 from doctests.measure.probe import BACKENDS, running_server
-from tests.support import chromium
 
 from .conftest import load_example
 

@@ -1,12 +1,11 @@
 """What the tests share, in one place.
 
-* `tests.support.chromium`: where Chromium is (`BROWSER_TESTS_CHROMIUM`
-  overrides `/usr/bin/chromium`), the flags it needs on this network, why a
-  browser test skips, and how to launch it;
 * `tests.support.drive`: run a coroutine that must never suspend.
 
-The repository root is `doctests.ROOT`; servers for the example apps are
-started by `doctests.measure.probe.running_server` (in a thread) and
-`doctests.measure.load.serve` (in a process), which the measurement programs
-use too.
+Shared with the measurement programs, so they live in `doctests`: the
+repository root (`doctests.ROOT`), Chromium's path, flags and skip reason
+(`doctests.measure.chromium`), starting an example app under a server
+(`doctests.measure.probe.running_server` in a thread,
+`doctests.measure.load.serve` in a process), and swapping an example's import
+(`doctests.spec.impl.swap_example_import`).
 """
