@@ -151,9 +151,12 @@ def observing(observer: Callable[[Row], None]) -> Iterator[Callable[[Row], None]
     Example:
         >>> seen = []
         >>> with observing(seen.append):
-        ...     find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect") and None
-        >>> observers
-        []
+        ...     apply(find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect"))
+        <WebSocketState.CONNECTED: 1>
+        >>> seen
+        [Row(CLIENT, CONNECTING, 'websocket.connect' -> CONNECTED)]
+        >>> seen.append in observers
+        False
     """
     observers.append(observer)
     try:
