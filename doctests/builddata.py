@@ -223,5 +223,24 @@ COMPAT_STARLETTE_029: Output[dict[str, Any]] = Output(
     "--report build/compat-starlette-0.29.json",
     "Starlette 0.29.0 through the examples it must pass",
 )
+STARLETTE_HISTORY: Output[dict[str, Any]] = Output(
+    "starlette-history.json",
+    "python -m doctests.measure.history --subset",
+    "the spec check against the last patch of each Starlette minor release (`make history` runs them all)",
+)
+# The history's caches, kept between runs: one `pip install --target` folder per
+# Starlette release (`<version>/`), each release's spec-check report and log
+# (`reports/`), the PyPI version lists and FastAPI's metadata (`pypi/`). Only
+# `doctests.measure.history` reads or writes them.
+STARLETTE_HISTORY_CACHE = BUILD / "starlette-history"
 
-OUTPUTS = (SERVERS, BENCH, RELIABILITY, RELIABILITY_STRESS, COMPAT_STARLETTE, COMPAT_FASTAPI, COMPAT_STARLETTE_029)
+OUTPUTS = (
+    SERVERS,
+    BENCH,
+    RELIABILITY,
+    RELIABILITY_STRESS,
+    COMPAT_STARLETTE,
+    COMPAT_FASTAPI,
+    COMPAT_STARLETTE_029,
+    STARLETTE_HISTORY,
+)
