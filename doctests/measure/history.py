@@ -37,6 +37,7 @@ shows it.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import itertools
 import json
 import os
@@ -69,6 +70,7 @@ class Divergence(TypedDict):
     file: str
     line: int
     cause: str | None  # a `doctests.spec.causes` id, or None: unexplained
+    tags: list[str]  # the example's tags
 
 
 class ReleaseRun(TypedDict):
@@ -91,6 +93,7 @@ class Change(TypedDict):
     cause: str | None
     first: str  # the first release (of those checked) that shows it
     last: str  # the last release that shows it
+    until: str | None  # the first checked release after `last` (it agrees there again); None if the latest shows it
     releases: int  # how many of the checked releases show it
 
 
@@ -262,7 +265,14 @@ def summarise(version: str, report: Report, imported_from: str, seconds: float) 
         if example["status"] != "failed":
             continue
         cause = classify(example)
-        divergences.append({"file": example["file"], "line": example["line"], "cause": cause.id if cause else None})
+        divergences.append(
+            {
+                "file": example["file"],
+                "line": example["line"],
+                "cause": cause.id if cause else None,
+                "tags": example["tags"],
+            }
+        )
         key = cause.id if cause else "unexplained"
         causes[key] = causes.get(key, 0) + 1
     return {
@@ -310,15 +320,29 @@ def change_key(divergence: Divergence) -> str:
 
 
 def first_releases(runs: Sequence[ReleaseRun]) -> list[Change]:
-    """Each behaviour seen in `runs` (oldest first), with the first and last release showing it, in order seen."""
+    """Each behaviour seen in `runs` (oldest first): where it first and last shows, in the order first seen.
+
+    A behaviour that the oldest release already shows and a later one no longer does changed at
+    `until`; one that a later release starts showing changed at `first`.
+    """
     changes: dict[str, Change] = {}
-    for run in runs:
-        for key in dict.fromkeys(change_key(d) for d in run["divergences"]):
-            cause = next(d["cause"] for d in run["divergences"] if change_key(d) == key)
+    for index, run in enumerate(runs):
+        following = runs[index + 1]["version"] if index + 1 < len(runs) else None
+        for divergence in run["divergences"]:
+            key = change_key(divergence)
             if key not in changes:
-                changes[key] = {"key": key, "cause": cause, "first": run["version"], "last": "", "releases": 0}
-            changes[key]["last"] = run["version"]
-            changes[key]["releases"] += 1
+                changes[key] = {
+                    "key": key,
+                    "cause": divergence["cause"],
+                    "first": run["version"],
+                    "last": "",
+                    "until": None,
+                    "releases": 0,
+                }
+            change = changes[key]
+            if change["last"] != run["version"]:
+                change["last"], change["until"] = run["version"], following
+                change["releases"] += 1
     return list(changes.values())
 
 
@@ -388,6 +412,8 @@ def measure(subset: bool, refresh: bool, log: Callable[[str], None] = print) -> 
         "transitions": found,
         "transitions_from": ((previous or {}).get("transitions_from") if subset else builddata.stamp()["measured"]),
         "fastapi": ranges,
+        "installed_fastapi": importlib.metadata.version("fastapi"),
+        "installed_fastapi_needs": str(starlette_requirement(importlib.metadata.requires("fastapi") or [])),
         "spec_flags": list(SPEC_FLAGS),
         "seconds": round(time.monotonic() - started, 1),
     }
