@@ -162,7 +162,7 @@ def last_patches(versions: Iterable[str], since: str = "0") -> list[str]:
     return [str(newest[key]) for key in sorted(newest)]
 
 
-def requires_dist(fastapi: str, refresh: bool) -> list[str]:
+def requires_dist(fastapi: str) -> list[str]:
     """FastAPI `fastapi`'s `Requires-Dist`, from the metadata PyPI serves (kept: a release's metadata never changes)."""
 
     def fetch() -> list[str]:
@@ -181,7 +181,6 @@ def requires_dist(fastapi: str, refresh: bool) -> list[str]:
         (item,) = report["install"]
         return list(item["metadata"].get("requires_dist", []))
 
-    del refresh  # a release's metadata is fixed once published
     return [str(line) for line in cached_json(CACHE / "pypi" / f"fastapi-{fastapi}-requires.json", fetch, False)]
 
 
@@ -399,7 +398,7 @@ def measure(subset: bool, refresh: bool, log: Callable[[str], None] = print) -> 
 
     fastapi = last_patches(released_versions("fastapi", refresh))
     since = [v for v in starlette_all if not Version(v).is_prerelease and Version(v) >= Version(FIRST_MINOR)]
-    ranges = fastapi_ranges(fastapi, since, minors, lambda v: starlette_requirement(requires_dist(v, refresh)))
+    ranges = fastapi_ranges(fastapi, since, minors, lambda v: starlette_requirement(requires_dist(v)))
     log(f"FastAPI minors that admit Starlette {FIRST_MINOR} or later: {ranges[0]['fastapi']} … {ranges[-1]['fastapi']}")
     found = transitions(runs) if not subset else known
     return {
