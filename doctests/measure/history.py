@@ -27,9 +27,10 @@ PyPI's answers are cached under `build/starlette-history/pypi/`; a full run
 asks again, `--subset` uses the cache when it has one.
 
 `--subset` checks the first and the latest release, the releases of the
-minors in `SAMPLE`, and, when the file holds a full run, each release whose
-divergences differed from its predecessor's in that run together with that
-predecessor (so every change the full run saw is still seen where it happens).
+minors in `SAMPLE`, and each release whose divergences differed from its
+predecessor's in the last full run (its `transitions`, which subset runs carry
+over), so every change the full run saw is still seen in the release where it
+happens.
 The file says which set it holds; `doctests/sitegen/pages/starlette_history.py`
 shows it.
 """
@@ -364,17 +365,12 @@ def choose(minors: Sequence[str], subset: bool, previous: dict[str, Any] | None)
     """The releases to check (oldest first) and the transitions the choice relied on.
 
     All of `minors`, or for a subset: the first, the latest, those of the `SAMPLE` minors, and each
-    transition of the previous full run (`previous["transitions"]`, carried over by subset runs)
-    with the release before it.
+    transition of the previous full run (`previous["transitions"]`, carried over by subset runs).
     """
     if not subset:
         return list(minors), []
     known = list(previous.get("transitions", [])) if previous else []
-    wanted = {minors[0], minors[-1], *(v for v in minors if minor_of(v) in SAMPLE)}
-    for version in known:
-        if version in minors:
-            index = minors.index(version)
-            wanted.update(minors[max(index - 1, 0) : index + 1])
+    wanted = {minors[0], minors[-1], *(v for v in minors if minor_of(v) in SAMPLE), *known}
     return [v for v in minors if v in wanted], known
 
 

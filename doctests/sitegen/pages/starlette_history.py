@@ -72,8 +72,8 @@ def which_set(data: dict[str, Any]) -> str:
     )
     if data.get("transitions"):
         text += (
-            f", and each release whose divergences changed in the full run of {data.get('transitions_from')} "
-            "with the release before it"
+            f", and each release whose divergences differed from the release before it in the full run of "
+            f"{data.get('transitions_from')} ({', '.join(data['transitions'])})"
         )
     text += (
         f". `make history` checks all of them; not checked here: {', '.join(left) or 'none'}. "
