@@ -21,7 +21,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 # Material's end-of-life banner cannot be turned off from mkdocs.yml.
 export NO_MKDOCS_2_WARNING := 1
-.PHONY: help env test lint typecheck unit tooling servers load deploy package stress browser oracle fuzz bench docs doctest spec spec-oracle compat pyodide serve lock clean distclean
+.PHONY: help env test lint typecheck unit tooling servers load deploy package stress browser oracle fuzz bench docs doctest spec spec-oracle compat pyodide history serve lock clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -129,6 +129,14 @@ COMPAT := build/compat-starlette.json build/compat-fastapi.json
 compat: $(COMPAT)  ## Run today's Starlette and FastAPI through the docs examples
 	$(PY) -m doctests.spec.report $(COMPAT)
 
+# Starlette, release by release: a documented subset in every build, all of it with `make history`.
+build/starlette-history.json: doctests/measure/history.py $(REFERENCE) $(PAGES) $(EXAMPLE_APPS) $(RUNNER) \
+		| $(VENV)/.installed
+	$(PY) -m doctests.measure.history --subset
+
+history: $(VENV)/.installed  ## Every Starlette minor since 0.27 through the docs examples (needs PyPI) -> build/starlette-history.json
+	$(PY) -m doctests.measure.history
+
 # The in-browser Python runtime: fetched from the npm registry, sha512-checked.
 PYODIDE := build/pyodide/0.29.5/SOURCE.json
 $(PYODIDE): doctests/sitegen/pyodide.py | $(VENV)/.installed
@@ -136,7 +144,7 @@ $(PYODIDE): doctests/sitegen/pyodide.py | $(VENV)/.installed
 
 pyodide: $(PYODIDE)  ## Fetch the pinned Pyodide from npm (sha512-checked) into build/pyodide/
 
-GENERATED := $(PYODIDE) build/servers.json build/reliability.json build/bench.json $(COMPAT) build/compat-starlette-0.29.json
+GENERATED := $(PYODIDE) build/servers.json build/starlette-history.json build/reliability.json build/bench.json $(COMPAT) build/compat-starlette-0.29.json
 site/.built: $(GENERATED) $(PAGES) $(EXAMPLE_APPS) $(REFERENCE) $(SITEGEN) | $(VENV)/.installed
 	$(VENV)/bin/mkdocs build --strict --quiet
 	touch $@

@@ -263,6 +263,16 @@ COMPAT_STARLETTE_029: Output[dict[str, Any]] = Output(
     "--report build/compat-starlette-0.29.json",
     "Starlette 0.29.0 through the examples it must pass",
 )
+STARLETTE_HISTORY: Output[dict[str, Any]] = Output(
+    "starlette-history.json",
+    "python -m doctests.measure.history --subset",
+    "the spec check against the last patch of each Starlette minor release (`make history` runs them all)",
+)
+# The history's caches, kept between runs: one `pip install --target` folder per
+# Starlette release (`<version>/`), each release's spec-check report and log
+# (`reports/`), the PyPI version lists and FastAPI's metadata (`pypi/`). Only
+# `doctests.measure.history` reads or writes them.
+STARLETTE_HISTORY_CACHE = BUILD / "starlette-history"
 
 RUN_IN_BROWSER: Output[dict[str, Any]] = Output(
     "run-in-browser.json", "python -m doctests.measure.run_in_browser", "the Run buttons' start-up and run times"
@@ -277,4 +287,5 @@ OUTPUTS = (
     COMPAT_STARLETTE,
     COMPAT_FASTAPI,
     COMPAT_STARLETTE_029,
+    STARLETTE_HISTORY,
 )

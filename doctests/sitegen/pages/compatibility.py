@@ -8,8 +8,9 @@ the site is built (`make compat` does both):
 
 and Starlette 0.29.0's run (`build/compat-starlette-0.29.json`, made in
 `.venv-oracle`). A divergence is an example that fails with the
-implementation (the reference passes them all: `make doctest` checks it). Its "why" comes from `CAUSES`:
-each cause is a difference read from the installed package, with a test on
+implementation (the reference passes them all: `make doctest` checks it).
+Its "why" comes from `CAUSES` (`doctests.spec.causes`, which the
+release-by-release history shares): each cause is a difference read from the installed package, with a test on
 the example's expected and actual text. A divergence no cause matches is
 shown as unexplained, never given a made-up reason.
 
@@ -27,13 +28,13 @@ import html
 import importlib.metadata
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from doctests import ROOT, builddata
+from doctests.spec.causes import CAUSES, Cause, Claim, classify
+from doctests.spec.causes import MODULE as CAUSES_MODULE
 from doctests.spec.report import Report
 
 PAGE = "docs/concepts/compatibility.md"
@@ -56,131 +57,8 @@ RUNS = (
 OLD_RUN = builddata.COMPAT_STARLETTE_029
 
 
-class Claim(Enum):
-    """What a cause's text says Starlette 0.29.0 does with the examples it explains."""
-
-    NONE = "says nothing about 0.29"
-    AS_REFERENCE = "says 0.29 does what the reference does"
-    AS_TODAY = "says 0.29 does what today's release does"
-
-
 class CauseClaimError(ValueError):
     """A cause's statement about Starlette 0.29.0 is contradicted by the 0.29.0 run."""
-
-
-@dataclass(frozen=True)
-class Cause:
-    """A known reason for a divergence, how to recognise it in a failure, and what it says of 0.29.
-
-    `why` may name `{old}`, which becomes the 0.29 run's version ("Starlette 0.29.0").
-    """
-
-    id: str
-    title: str
-    why: str
-    matches: Callable[[dict[str, Any]], bool]
-    starlette_029: Claim = Claim.NONE
-
-
-def _text(example: dict[str, Any], key: str) -> str:
-    return example.get(key) or ""
-
-
-def _same_message_other_class(example: dict[str, Any]) -> bool:
-    expected, got = _text(example, "expected"), _text(example, "got")
-    return expected.startswith("RuntimeError: ") and got == expected.replace(
-        "RuntimeError:", "WebSocketDisconnected:", 1
-    )
-
-
-CONNECTING_ERROR = re.compile(r'Expected ASGI message "websocket\.accept"(?:,| or)')
-
-
-CAUSES = (
-    Cause(
-        "websocket-disconnected",
-        "`WebSocketDisconnected` instead of `RuntimeError`",
-        "Using the connection after a close or disconnect (or before `accept`) raises `WebSocketDisconnected`, "
-        "a `RuntimeError` subclass, with {old}'s text: `except RuntimeError` still catches it, "
-        "only the class name differs.",
-        _same_message_other_class,
-        Claim.AS_REFERENCE,
-    ),
-    Cause(
-        "denial-response-error-text",
-        "Three message types in the CONNECTING error",
-        "`send()` accepts the denial response extension's `websocket.http.response.start` before `accept`, "
-        "so the error for anything else lists three message types instead of {old}'s two.",
-        lambda e: (
-            bool(CONNECTING_ERROR.search(_text(e, "expected")))
-            and '"websocket.http.response.start"' in _text(e, "got")
-            and '"websocket.http.response.start"' not in _text(e, "expected")
-        ),
-        Claim.AS_REFERENCE,
-    ),
-    Cause(
-        "denial-response-accepted",
-        "The denial response is accepted",
-        "`websocket.http.response.start` before `accept` is the denial response extension: Starlette sends it "
-        "(and enters the `RESPONSE` state) where {old} refuses it with a `RuntimeError`.",
-        lambda e: e["reason"] == "expected an exception, got none" and "websocket.http.response.start" in e["source"],
-        Claim.AS_REFERENCE,
-    ),
-    Cause(
-        "response-state",
-        "`WebSocketState.RESPONSE`",
-        "`WebSocketState` has a fourth member, `RESPONSE = 3`, the state after a denial response; {old} has three.",
-        lambda e: "RESPONSE: 3" in _text(e, "got") and "RESPONSE" not in _text(e, "expected"),
-        Claim.AS_REFERENCE,
-    ),
-    Cause(
-        "ensure-ascii",
-        "`send_json` keeps non-ASCII characters",
-        "`send_json` calls `json.dumps(..., ensure_ascii=False)`: non-ASCII characters are sent as they are "
-        "(UTF-8 in bytes mode) where {old} escapes them as `\\uXXXX`.",
-        lambda e: "\\u00" in _text(e, "expected") and "\\u00" not in _text(e, "got"),
-        Claim.AS_REFERENCE,
-    ),
-    Cause(
-        "oserror-1006",
-        "`OSError` from the server becomes `WebSocketDisconnect(1006)`",
-        "In CONNECTED, an `OSError` raised by the server's `send` is turned into `WebSocketDisconnect(code=1006)`; "
-        "{old} lets the `OSError` through.",
-        lambda e: (
-            "OSError" in _text(e, "expected") + e["source"]
-            and _text(e, "got").startswith("WebSocketDisconnect\n(code=1006")
-        ),
-        Claim.AS_REFERENCE,
-    ),
-    Cause(
-        "url-for-needs-router",
-        "`url_for` without a router",
-        "`url_for` looks for a router (or app) in the scope and raises a `RuntimeError` saying it needs one; "
-        "{old} reads `scope['router']` and raises `KeyError`.",
-        lambda e: "KeyError: 'router'" in _text(e, "expected") and "url_for" in _text(e, "got"),
-        Claim.AS_REFERENCE,
-    ),
-    Cause(
-        "scheme-default",
-        "`http` when the scope has no `scheme`",
-        "With no `scheme` in the scope Starlette builds an `http://` URL, as {old} does; the reference uses "
-        "the ASGI default `ws` (a deliberate difference, tag `asgi-2.5`).",
-        lambda e: "URL('ws://" in _text(e, "expected") and "URL('http://" in _text(e, "got"),
-        Claim.AS_TODAY,
-    ),
-    Cause(
-        "reference-table",
-        "The reference's own table",
-        "The example prints what the reference's state table recorded; another implementation does not run "
-        "that table, so nothing is recorded (tag `reference-only`).",
-        lambda e: "reference-only" in e["tags"] and "Row(" in _text(e, "expected") and not _text(e, "got"),
-    ),
-)
-
-
-def classify(example: dict[str, Any]) -> Cause | None:
-    """The first known cause whose test matches this failure, or `None`."""
-    return next((cause for cause in CAUSES if cause.matches(example)), None)
 
 
 def shown(path: Path) -> str:
@@ -278,7 +156,7 @@ def check_claims(found: list[dict[tuple[str, int], dict[str, Any]]], old: Report
             if not holds:
                 raise CauseClaimError(
                     f"cause {cause.id!r} {cause.starlette_029.value}, but at {key[0]}:{key[1]} "
-                    f"{product(old)} {did} in {OLD_RUN.target}: correct the cause in {PAGE_MODULE}"
+                    f"{product(old)} {did} in {OLD_RUN.target}: correct the cause in {CAUSES_MODULE}"
                 )
 
 
