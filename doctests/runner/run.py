@@ -91,10 +91,27 @@ FLAVOUR_LIBRARIES: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 
 
+# What an example tagged `starlette` (the testing tutorial: `TestClient`, pytest with pytest-timeout) needs
+# besides Starlette itself; each entry is satisfied by any one of its import names. A checkout has them
+# all; an implementer's environment may not, and then those examples are skipped, not failed.
+TAG_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "starlette": (("httpx2", "httpx"), ("pytest",), ("pytest_timeout",)),
+}
+
+
 def snippet_unavailable(snippet: Snippet) -> str | None:
     """Why a snippet cannot run here: its session's flavour, or a `fastapi`/`starlette` tag, needs a library."""
     flavours = [snippet.flavour, *(tag for tag in snippet.tags if tag in FLAVOUR_LIBRARIES)]
-    return next(filter(None, map(flavour_unavailable, flavours)), None)
+    found = next(filter(None, map(flavour_unavailable, flavours)), None)
+    return found or next(filter(None, (tag_unavailable(tag) for tag in snippet.tags)), None)
+
+
+def tag_unavailable(tag: str) -> str | None:
+    """Why examples tagged `tag` cannot run here (a module they import is missing), or `None`."""
+    for names in TAG_NEEDS.get(tag, ()):
+        if not any(importlib.util.find_spec(name) for name in names):
+            return f"{tag} examples need {' or '.join(names)}, which is not installed"
+    return None
 
 
 def flavour_unavailable(flavour: str | None) -> str | None:
