@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.package.test_wheel import NOT_IN_A_CLONE, PINS, ROOT, WHEEL, clean_env, run
+from .test_wheel import NOT_IN_A_CLONE, PINS, ROOT, WHEEL, clean_env, run
 
 COMMAND = "asgi-ws-spec"
 
