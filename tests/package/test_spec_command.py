@@ -5,9 +5,9 @@ the `[spec]` extra beside today's Starlette (the versions requirements/main.txt
 pins) into a fresh virtual environment outside the repository, and runs the
 command from another folder. It must print the same tables and closing lines
 as `python -m doctests`, write `--report`, find the same divergences as the
-in-repo run on every example both ran (the fresh environment has no FastAPI,
-httpx or pytest, so the examples needing those are skipped there, with the
-reason), skip the coverage checks, and exit 2 with one line for a module it
+in-repo run on every example both ran (the fresh environment has no FastAPI
+and no httpx2 for Starlette's `TestClient`, so the examples needing those are
+skipped there, with the reason), skip the coverage checks, and exit 2 with one line for a module it
 cannot use or when sybil is missing.
 """
 
@@ -107,6 +107,7 @@ def test_the_installed_command_checks_starlette_as_the_checkout_does(tmp_path: P
     assert Path(data["examples"][0]["file"]).parts[0] in ("docs", "reference_impl")
     skipped = {e["message"].partition("skipped: ")[2] for e in data["examples"] if e["outcome"] == "skipped"}
     assert "fastapi examples need fastapi, which is not installed" in skipped
+    assert "starlette examples need httpx2 or httpx, which is not installed" in skipped
 
     # The same divergences (and equivalents) as the checkout's run, on every example both ran.
     theirs, ours = ran(data), ran(json.loads(in_repo.read_text())["data"])
