@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quiet", "-q", action="store_true", help="no tables: what ran, failures, the closing lines")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when examples differ")
     parser.add_argument("--exact", action="store_true", help="compare output as text only, as doctest does")
-    return parser.parse_args(argv)
+    return parser.parse_intermixed_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
