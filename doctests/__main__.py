@@ -52,9 +52,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import CHECKOUT
+from . import CHECKOUT, ROOT
 from .runner import coverage as measure
-from .runner.collect import DEFAULT_PATHS, FLAVOURS, ROOT, Session, collect, expand, relative
+from .runner.collect import DEFAULT_PATHS, FLAVOURS, Session, collect, expand, relative
 from .runner.run import TIMEOUT, VERDICTS, Outcome, Runner, main_runner
 from .spec.impl import REFERENCE, ImplementationError, load, names_reference
 from .spec.report import Report
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     passed = sum(outcome.status == "passed" for outcome in chosen)
     failed = sum(outcome.status == "failed" for outcome in chosen) + problems
     verdicts = Counter(outcome.verdict for outcome in chosen)
-    counts = {verdict: verdicts[verdict] for verdict in VERDICTS if verdict != "skipped"}
+    counts: dict[str, int] = {verdict: verdicts[verdict] for verdict in VERDICTS if verdict != "skipped"}
     if args.report:
         Report(
             implementation=args.impl,

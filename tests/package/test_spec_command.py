@@ -88,7 +88,7 @@ def test_the_installed_command_checks_starlette_as_the_checkout_does(tmp_path: P
     python, script = venv / "bin" / "python", venv / "bin" / COMMAND
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    install = [python, "-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-q"]
+    install: list[str | Path] = [python, "-m", "pip", "install", "--no-input", "--disable-pip-version-check", "-q"]
     run([*install, f"{wheel}[spec]", pinned("starlette"), pinned("sybil"), "-c", PINS], elsewhere, 480)
 
     report = elsewhere / "report.json"
@@ -119,8 +119,7 @@ def test_the_installed_command_checks_starlette_as_the_checkout_does(tmp_path: P
     done = command([script, "no_such_module_here"], cwd=elsewhere)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.splitlines() == [
-        f"{COMMAND}: no_such_module_here: cannot import it "
-        "(ModuleNotFoundError: No module named 'no_such_module_here')"
+        f"{COMMAND}: no_such_module_here: cannot import it (ModuleNotFoundError: No module named 'no_such_module_here')"
     ]
 
     # The reference itself conforms; the coverage checks (a checkout's) are skipped cleanly.
