@@ -152,8 +152,8 @@ def observing(observer: Callable[[Row], None]) -> Iterator[Callable[[Row], None]
         >>> seen = []
         >>> with observing(seen.append):
         ...     find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect") and None
-        >>> observers
-        []
+        >>> seen.append in observers
+        False
     """
     observers.append(observer)
     try:

@@ -154,3 +154,13 @@ def test_the_report_format_is_3_and_older_reports_are_refused() -> None:
     assert Report.from_dict(report.as_dict()) == report
     with pytest.raises(ReportFormatError, match="report format 2, this spec check reads 3"):
         Report.from_dict({**report.as_dict(), "format": 2})
+
+
+def test_the_summary_make_compat_prints_counts_each_outcome(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from doctests.spec import report
+
+    run(capsys, tmp_path, "diverging_impl")
+    assert report.main([str(tmp_path / "diverging_impl.json")]) == 0
+    assert capsys.readouterr().out == (
+        "tests.docs.fixtures.diverging_impl (version unknown): 8 same, 0 equivalent, 1 different, 0 missing\n"
+    )
