@@ -21,7 +21,25 @@ under `tests/`, never here.
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-"""The repository root: the one definition every tool and test uses."""
+"""The repository root: the one definition every tool and test uses.
 
-EXAMPLES = ROOT / "docs" / "examples"
+In an installed copy (`pip install "asgi-websockets-reference[spec]"`) it is
+the folder `doctests` and `reference_impl` were installed into.
+"""
+
+CHECKOUT = (ROOT / "pyproject.toml").is_file() and (ROOT / "docs").is_dir()
+"""Whether this is a checkout (with the site, the Makefile, the coverage checks) rather than an installed copy."""
+
+
+def _docs_home() -> Path:
+    if CHECKOUT:
+        return ROOT
+    # The wheel ships the pages as package data of `asgi_ws_spec.docs` (see pyproject.toml).
+    return ROOT / "asgi_ws_spec"
+
+
+DOCS_HOME = _docs_home()
+"""The folder holding `docs/`: the root in a checkout, the installed `asgi_ws_spec` package otherwise."""
+
+EXAMPLES = DOCS_HOME / "docs" / "examples"
 """The example apps, each included into its page from the file itself."""

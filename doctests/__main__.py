@@ -18,7 +18,17 @@ per page, per tag and per flavour ("-" for pages without tabs). Coverage
 counts only the ASGI flavour and pages without tabs: the FastAPI and
 Starlette sessions run with row, call and branch measurement paused.
 
-When the reference runs as itself on every file with no tag filter, the
+Output is judged as ASGI behaviour, not spelling (see `doctests.runner.run`):
+each example is `same` (the text matched), `equivalent` (an equal value, or
+the expected exception's subclass with the same text, spelt otherwise: a
+`str` enum message type, another key order), `different`, `missing` (it
+needs a public name the implementation lacks) or `skipped`; only
+`different` and `missing` fail. `--exact` compares text only, as doctest
+does. The run ends with two lines: the outcomes
+(`N same, N equivalent, N different, N missing`), then `N passed, N
+failed` (passed = same + equivalent).
+
+When the reference runs as itself from a checkout, on every file with no tag filter, the
 coverage checks are enforced too: every table row, every public name and
 every name in the rendered reference (`site/`, built by `mkdocs build`
 first) must be covered, and the examples must cover at least 98 % of
@@ -42,18 +52,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import CHECKOUT, ROOT
 from .runner import coverage as measure
-from .runner.collect import DEFAULT_PATHS, FLAVOURS, ROOT, Session, collect, expand, relative
-from .runner.run import TIMEOUT, Outcome, Runner, main_runner
+from .runner.collect import DEFAULT_PATHS, FLAVOURS, Session, collect, expand, relative
+from .runner.run import TIMEOUT, VERDICTS, Outcome, Runner, main_runner
 from .spec.impl import REFERENCE, ImplementationError, load, names_reference
 from .spec.report import Report
 
 BRANCH_TARGET = 98.0
-COLUMNS = ("passed", "failed", "skipped", "deselected")
+COLUMNS = (*VERDICTS, "deselected")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m doctests", description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None, prog: str = "python -m doctests") -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", metavar="PATH", help="Markdown or Python files (or folders); default: all")
     parser.add_argument(
         "--impl", default=REFERENCE, metavar="MODULE", help="the implementation under test (default %(default)s)"
@@ -69,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when examples fail (for runs made for their report)"
     )
+    parser.add_argument(
+        "--exact", action="store_true", help="compare output as text only (no value or exception-subclass matching)"
+    )
     return parser.parse_args(argv)
 
 
@@ -81,10 +95,15 @@ def selected(outcome: Outcome, args: argparse.Namespace) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    return run(parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """The run `args` asks for: tables, closing lines, `--report`; the exit status."""
     # Coverage must start before reference_impl is first imported, so its module-level lines count.
+    # An installed copy has no site, no coverage target and no Makefile: the checks are a checkout's.
     cov = None
-    if names_reference(args.impl):
+    if names_reference(args.impl) and CHECKOUT:
         if importlib.util.find_spec("coverage") is None:
             print("coverage checks skipped: the `coverage` package is not installed")
         else:
@@ -100,10 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print(f"error: no files match {' '.join(args.paths)}", file=sys.stderr)
         return 2
-    enforce = implementation.is_reference and not args.paths and not args.exclude_tag and not args.require_tag
+    enforce = (
+        CHECKOUT
+        and implementation.is_reference
+        and not args.paths
+        and not args.exclude_tag
+        and not args.require_tag
+        and not args.exact
+    )
     print(implementation.describe(), flush=True)
     started = time.monotonic()
-    with main_runner(implementation) as runner:
+    with main_runner(implementation, exact=args.exact) as runner:
         runner.timeout = args.timeout
         if cov is not None and implementation.is_reference:
             outcomes, problems = run_and_measure(cov, files, runner, args, enforce)
@@ -116,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [outcome for outcome in outcomes if selected(outcome, args)]
     passed = sum(outcome.status == "passed" for outcome in chosen)
     failed = sum(outcome.status == "failed" for outcome in chosen) + problems
+    verdicts = Counter(outcome.verdict for outcome in chosen)
+    counts: dict[str, int] = {verdict: verdicts[verdict] for verdict in VERDICTS if verdict != "skipped"}
     if args.report:
         Report(
             implementation=args.impl,
@@ -127,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             passed=passed,
             failed=failed,
             examples=[{**outcome.record(), "selected": selected(outcome, args)} for outcome in outcomes],
+            exact=args.exact,
+            outcomes=counts,
         ).write(args.report)
     print(f"time {elapsed:.1f} s")
+    print(", ".join(f"{count} {verdict}" for verdict, count in counts.items()))
     print(f"{passed} passed, {failed} failed")
     return 1 if failed and not args.exit_zero else 0
 
@@ -155,7 +186,9 @@ def run_files(
                 if not selected(outcome, args):
                     counts["deselected"] += 1
                     continue
-                counts[outcome.status] += 1
+                counts[outcome.verdict] += 1
+                if outcome.verdict == "equivalent" and not args.quiet:
+                    print(f"EQUIVALENT {outcome.snippet.where}: {'; '.join(outcome.spelling)}", flush=True)
                 if outcome.status == "failed":
                     where, _, rest = outcome.message.rstrip().partition("\n")
                     print(f"FAILED {where} [{', '.join(outcome.snippet.effective_tags)}]\n{rest}\n", flush=True)
@@ -180,17 +213,17 @@ def flavour_counts(outcomes: list[Outcome], args: argparse.Namespace) -> dict[st
     by_flavour: dict[str, Counter[str]] = {key: Counter() for key in [*FLAVOURS.values(), "-"]}
     for outcome in outcomes:
         counts = by_flavour[outcome.snippet.flavour or "-"]
-        counts[outcome.status if selected(outcome, args) else "deselected"] += 1
+        counts[outcome.verdict if selected(outcome, args) else "deselected"] += 1
     return by_flavour
 
 
 def tag_counts(outcomes: list[Outcome], args: argparse.Namespace) -> dict[str, Counter[str]]:
-    """Per tag: passed/failed/skipped over every example carrying it, or "deselected" if not counted."""
+    """Per tag: each outcome over every example carrying it, or "deselected" if not counted."""
     by_tag: dict[str, Counter[str]] = {}
     for outcome in outcomes:
         for tag in outcome.snippet.effective_tags:
             counts = by_tag.setdefault(tag, Counter())
-            counts[outcome.status if selected(outcome, args) else "deselected"] += 1
+            counts[outcome.verdict if selected(outcome, args) else "deselected"] += 1
     return dict(sorted(by_tag.items()))
 
 

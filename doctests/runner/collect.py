@@ -70,7 +70,7 @@ from sybil import Document
 from sybil.document import PythonDocStringDocument
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
-from doctests import ROOT
+from doctests import DOCS_HOME, ROOT
 from doctests.reference import MODULES
 
 Flavour = Literal["fastapi", "starlette", "asgi"]
@@ -157,11 +157,17 @@ class Session:
 
 
 def relative(path: str | Path) -> str:
-    """`path` relative to the repository root, if it lies inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
+    """`path` relative to the repository root (or, installed, to where `docs/` is), if it lies inside it."""
+    resolved = Path(path).resolve()
+    for home in (DOCS_HOME, ROOT):
+        if resolved.is_relative_to(home):
+            return str(resolved.relative_to(home))
+    return str(path)
+
+
+def home_of(pattern: str) -> Path:
+    """Where a root-relative path or glob is looked up: `docs/...` where the pages are, the rest in the root."""
+    return DOCS_HOME if pattern.startswith("docs/") else ROOT
 
 
 def expand(patterns: list[str]) -> list[Path]:
@@ -179,7 +185,7 @@ def expand(patterns: list[str]) -> list[Path]:
         elif path.exists():
             found[path.resolve()] = None
         else:
-            found.update(dict.fromkeys(sorted(p.resolve() for p in ROOT.glob(pattern))))
+            found.update(dict.fromkeys(sorted(p.resolve() for p in home_of(pattern).glob(pattern))))
     return list(found)
 
 
@@ -242,7 +248,7 @@ def include_snippets(source: str) -> str:
                 raise ValueError(f"not a snippet line (reformatted by ruff format?): {line.strip()}")
             lines.append(line)
             continue
-        included = (ROOT / match["path"]).read_text(encoding="utf-8").splitlines(keepends=True)
+        included = (home_of(match["path"]) / match["path"]).read_text(encoding="utf-8").splitlines(keepends=True)
         start = int(match["start"] or 1)
         end = int(match["end"] or len(included))
         lines += included[start - 1 : end]

@@ -13,6 +13,20 @@ Exception lines are compared without the module prefix on either side, so
 `WebSocketDisconnect: 1000` matches an exception raised by
 `reference_impl.websockets` or by any other implementation's module.
 
+Where the text differs, the example is judged as ASGI behaviour, not
+spelling (unless `Runner.exact`): a `>>>` expression's value is compared
+with the value the page shows (`doctests.spec.values`: a `str` enum for a
+message type, another key order, an `int` enum for a code are
+*equivalent*), and an exception whose class is a subclass of the expected
+one, with the same text, is equivalent too (`WebSocketDisconnected:
+text` for `RuntimeError: text`). Every example's outcome is one of
+`same` (the text matched), `equivalent` (the value matched; `spelling`
+says how the text differs), `different`, `missing` (it raised an
+`AttributeError` or `ImportError` for a public name the implementation
+lacks; the name is recorded) or `skipped`. Only `different` and `missing`
+fail. `Outcome.comparison` says which comparison decided: `text`, `value`
+or `exception-subclass` (`None` for scripts, timeouts and skips).
+
 With an `Implementation` (see `doctests.spec.impl`), each session's namespace
 swaps the reference's `WebSocket` & co. for the implementation's.
 
@@ -40,16 +54,18 @@ import inspect
 import io
 import re
 import signal
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import CodeType, FrameType, TracebackType
+from types import CodeType, FrameType, ModuleType, TracebackType
 from typing import Any, Literal
 
 from ..spec.impl import Implementation
+from ..spec.values import equivalent
 from .collect import Session, Snippet, relative
 
 FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -63,6 +79,11 @@ PAGE_NAME = "__docs__"
 HARNESS_IMPORT = str(Path(__file__).with_name("impl.py"))
 
 Status = Literal["passed", "failed", "skipped"]
+Verdict = Literal["same", "equivalent", "different", "missing", "skipped"]
+Comparison = Literal["text", "value", "exception-subclass"]
+VERDICTS: tuple[Verdict, ...] = ("same", "equivalent", "different", "missing", "skipped")
+# "cannot import name 'X' from 'mod'": the name an ImportError is about.
+IMPORT_NAME = re.compile(r"cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
 # The library each non-ASGI flavour's tabs import, and the lowest version they are written for.
 FLAVOUR_LIBRARIES: dict[str, tuple[str, tuple[int, ...]]] = {
     "fastapi": ("fastapi", (0, 100)),
@@ -70,10 +91,27 @@ FLAVOUR_LIBRARIES: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 
 
+# What an example tagged `starlette` (the testing tutorial: `TestClient`, pytest with pytest-timeout) needs
+# besides Starlette itself; each entry is satisfied by any one of its import names. A checkout has them
+# all; an implementer's environment may not, and then those examples are skipped, not failed.
+TAG_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "starlette": (("httpx2", "httpx"), ("pytest",), ("pytest_timeout",)),
+}
+
+
 def snippet_unavailable(snippet: Snippet) -> str | None:
     """Why a snippet cannot run here: its session's flavour, or a `fastapi`/`starlette` tag, needs a library."""
     flavours = [snippet.flavour, *(tag for tag in snippet.tags if tag in FLAVOUR_LIBRARIES)]
-    return next(filter(None, map(flavour_unavailable, flavours)), None)
+    found = next(filter(None, map(flavour_unavailable, flavours)), None)
+    return found or next(filter(None, (tag_unavailable(tag) for tag in snippet.tags)), None)
+
+
+def tag_unavailable(tag: str) -> str | None:
+    """Why examples tagged `tag` cannot run here (a module they import is missing), or `None`."""
+    for names in TAG_NEEDS.get(tag, ()):
+        if not any(importlib.util.find_spec(name) for name in names):
+            return f"{tag} examples need {' or '.join(names)}, which is not installed"
+    return None
 
 
 def flavour_unavailable(flavour: str | None) -> str | None:
@@ -102,9 +140,21 @@ class Outcome:
     reason: str = ""  # for a failure: "output differs", "timed out", ...; for a skip: why
     expected: str | None = None  # for a failure: what the page shows
     got: str | None = None  # for a failure: what the implementation produced
+    comparison: Comparison | None = None  # which comparison decided (None: a script, a timeout, a skip)
+    spelling: list[str] = field(default_factory=list)  # for an equivalent: how the text differs
+    missing: str | None = None  # for a missing name: `Owner.name`
+
+    @property
+    def verdict(self) -> Verdict:
+        """same, equivalent, different, missing or skipped (see the module doc)."""
+        if self.status == "skipped":
+            return "skipped"
+        if self.status == "failed":
+            return "missing" if self.missing else "different"
+        return "equivalent" if self.comparison in ("value", "exception-subclass") else "same"
 
     def record(self) -> dict[str, Any]:
-        """A JSON-ready record: where, tags, source, status, rows, and for a failure what differed."""
+        """A JSON-ready record: where, tags, source, status, outcome, rows, and for a failure what differed."""
         return {
             "file": relative(self.snippet.path),
             "line": self.snippet.line,
@@ -113,6 +163,10 @@ class Outcome:
             "tags": list(self.snippet.effective_tags),
             "source": self.snippet.source,
             "status": self.status,
+            "outcome": self.verdict,
+            "comparison": self.comparison,
+            "spelling": self.spelling,
+            "missing": self.missing,
             "rows": self.rows,
             "reason": self.reason,
             "expected": self.expected,
@@ -129,6 +183,16 @@ class Failure:
     detail: str  # the text after the first line of the message
     expected: str | None = None
     got: str | None = None
+    comparison: Comparison | None = None
+    missing: str | None = None  # `Owner.name` when it raised for a public name the implementation lacks
+
+
+@dataclass
+class Passed:
+    """An example that passed: which comparison decided, and for an equivalent how the text differs."""
+
+    comparison: Comparison | None = "text"
+    spelling: list[str] = field(default_factory=list)
 
 
 class ExampleTimeout(Exception):
@@ -175,10 +239,14 @@ class Runner:
     Args:
         timeout: Seconds each example may take.
         implementation: Whose `WebSocket` & co. the examples get (default: the reference's own).
+        exact: Compare output as text only (no value or exception-subclass comparison).
     """
 
-    def __init__(self, timeout: float = TIMEOUT, implementation: Implementation | None = None) -> None:
+    def __init__(
+        self, timeout: float = TIMEOUT, implementation: Implementation | None = None, exact: bool = False
+    ) -> None:
         self.timeout = timeout
+        self.exact = exact
         self.implementation = implementation or Implementation("reference_impl.websockets")
         self.checker = doctest.OutputChecker()
         self._rows: list[str] = []
@@ -203,9 +271,9 @@ class Runner:
                     outcomes.append(Outcome(snippet, "skipped", f"{snippet.where}: skipped: {reason}", reason=reason))
                     continue
                 try:
-                    failure = self.evaluate(snippet, namespace, loop)
+                    result = self.evaluate(snippet, namespace, loop)
                 except ExampleTimeout as error:
-                    failure = Failure("timed out", f"{error}\n{_indent(snippet.source)}", got=str(error))
+                    result = Failure("timed out", f"{error}\n{_indent(snippet.source)}", got=str(error))
                     if error.blocked:
                         # The signal may have hit the loop anywhere: the page goes on with a fresh one.
                         with contextlib.suppress(Exception):
@@ -213,13 +281,28 @@ class Runner:
                         loop = asyncio.Runner()
                 if wire is not None:
                     self._rows = wire.rows(namespace)
-                if failure is None:
-                    outcomes.append(Outcome(snippet, "passed", rows=self._rows))
+                if isinstance(result, Passed):
+                    comparison = result.comparison if snippet.kind == "doctest" else None
+                    outcomes.append(
+                        Outcome(snippet, "passed", rows=self._rows, comparison=comparison, spelling=result.spelling)
+                    )
                     continue
+                failure = result
                 separator = "\n" if failure.reason != "timed out" else ": "
-                message = f"{snippet.where}: {failure.reason}{separator}{failure.detail}"
+                head = f"{failure.reason} {failure.missing}" if failure.missing else failure.reason
+                message = f"{snippet.where}: {head}{separator}{failure.detail}"
                 outcomes.append(
-                    Outcome(snippet, "failed", message, self._rows, failure.reason, failure.expected, failure.got)
+                    Outcome(
+                        snippet,
+                        "failed",
+                        message,
+                        self._rows,
+                        failure.reason,
+                        failure.expected,
+                        failure.got,
+                        comparison=failure.comparison,
+                        missing=failure.missing,
+                    )
                 )
         finally:
             with contextlib.suppress(Exception), alarm(self.timeout):
@@ -252,8 +335,8 @@ class Runner:
                     raise ExampleTimeout(why, blocked=False) from None
                 raise
 
-    def evaluate(self, snippet: Snippet, namespace: dict[str, Any], loop: asyncio.Runner) -> Failure | None:
-        """Run one snippet; return `None` if it passed, else what failed."""
+    def evaluate(self, snippet: Snippet, namespace: dict[str, Any], loop: asyncio.Runner) -> Passed | Failure:
+        """Run one snippet; return how it passed, or what failed."""
         if snippet.kind == "error":
             return Failure(snippet.source, "")
         mode = "single" if snippet.kind == "doctest" else "exec"
@@ -261,7 +344,16 @@ class Runner:
         padded = "\n" * (snippet.line - 1) + snippet.source
         output = io.StringIO()
         error: BaseException | None = None
+        displayed: list[object] = []
+        display = sys.displayhook
+
+        def recording(value: object) -> None:
+            if value is not None:
+                displayed.append(value)
+            display(value)
+
         with contextlib.redirect_stdout(output):
+            sys.displayhook = recording
             try:
                 code = compile(padded, snippet.path, mode, flags=FLAGS, dont_inherit=True)
                 self.execute(code, namespace, loop)
@@ -269,41 +361,116 @@ class Runner:
                 raise
             except (Exception, SystemExit) as raised:
                 error = raised
+            finally:
+                sys.displayhook = display
         got = output.getvalue()
         if snippet.kind == "script":
             if error is None:
-                return None
+                return Passed(None)
             trace = format_traceback(error, snippet.path)
-            return Failure("script raised", trace, "no exception", exception_only(error) + exception_details(error))
-        return self.compare(snippet, got, error)
+            failure = Failure("script raised", trace, "no exception", exception_only(error) + exception_details(error))
+            return self.missing_name(failure, error, None)
+        # The value an expression displayed, when that is all the example printed.
+        value = displayed[0] if len(displayed) == 1 and got == _shown(displayed[0]) else _NOTHING
+        result = self.compare(snippet, got, error, value)
+        return self.missing_name(result, error, snippet.exc_msg) if isinstance(result, Failure) else result
 
-    def compare(self, snippet: Snippet, got: str, error: BaseException | None) -> Failure | None:
-        """Compare a doctest statement's output or exception with what the page expects."""
+    def missing_name(self, failure: Failure, error: BaseException | None, expected: str | None) -> Failure:
+        """`failure` marked `missing` when it raised for a public name of the implementation's that is not there.
+
+        Only an `AttributeError` (or `ImportError` of a name) the page does not
+        show itself counts, and only for an object of the implementation's own
+        package, or a module.
+        """
+        if not isinstance(error, AttributeError | ImportError) or self.implementation.is_reference:
+            return failure
+        if expected is not None and exception_line(expected).startswith(type(error).__name__):
+            return failure
+        name = lacking(error, self.implementation.module.split(".")[0])
+        if name is None:
+            return failure
+        failure.reason, failure.missing = "missing name", name
+        return failure
+
+    def compare(
+        self, snippet: Snippet, got: str, error: BaseException | None, value: object = None
+    ) -> Passed | Failure:
+        """Compare a doctest statement's output (and displayed `value`) or exception with what the page expects."""
         flags = OPTIONFLAGS
         for flag, on in snippet.options.items():
             flags = flags | flag if on else flags & ~flag
         example = doctest.Example(snippet.source, snippet.want, snippet.exc_msg)
         if error is None and snippet.exc_msg is None:
             if self.checker.check_output(snippet.want, got, flags):
-                return None
+                return Passed()
+            by_value = not self.exact and value is not _NOTHING
+            if by_value:
+                spelling = equivalent(value, snippet.want)
+                if spelling is not None:
+                    return Passed("value", spelling or ["spelling"])
             difference = self.checker.output_difference(example, got, flags)
-            return Failure("output differs", _show(snippet, difference), snippet.want, got)
+            decided: Comparison = "value" if by_value else "text"
+            return Failure("output differs", _show(snippet, difference), snippet.want, got, decided)
         if error is None:
             difference = self.checker.output_difference(example, got, flags)
-            return Failure("expected an exception, got none", _show(snippet, difference), snippet.exc_msg, got)
+            return Failure("expected an exception, got none", _show(snippet, difference), snippet.exc_msg, got, "text")
         if snippet.exc_msg is None:
             expected = _indent(snippet.want) or "    nothing\n"
             raised = format_traceback(error, snippet.path)
             difference = f"Expected:\n{expected}Got:\n{_indent(raised)}"
             raised_line = exception_only(error) + exception_details(error)
-            return Failure("unexpected exception", _show(snippet, difference), snippet.want, got + raised_line)
+            return Failure("unexpected exception", _show(snippet, difference), snippet.want, got + raised_line, "text")
         want_line = exception_line(snippet.exc_msg)
         got_line = exception_only(error)
         if self.checker.check_output(want_line, got_line, flags):
-            return None
+            return Passed()
+        base = None if self.exact else expected_base(want_line, error)
+        if base is not None:
+            renamed = base + got_line.removeprefix(type(error).__name__)
+            if self.checker.check_output(want_line, renamed, flags):
+                return Passed("exception-subclass", [f"exception is a subclass of {base} ({type(error).__name__})"])
         got_line += exception_details(error)
         difference = f"Expected:\n{_indent(snippet.exc_msg)}Got:\n{_indent(got_line)}"
-        return Failure("exception differs", _show(snippet, difference), want_line, got_line)
+        judged: Comparison = "exception-subclass" if base is not None else "text"
+        return Failure("exception differs", _show(snippet, difference), want_line, got_line, judged)
+
+
+_NOTHING: Any = object()  # no single displayed value to compare
+
+
+def _shown(value: object) -> str | None:
+    """What `sys.displayhook` printed for `value`."""
+    try:
+        return repr(value) + "\n"
+    except Exception:
+        return None
+
+
+def expected_base(want_line: str, error: BaseException) -> str | None:
+    """The expected exception's class name, if it is a base class (by name) of the raised one's, else `None`."""
+    name = want_line.partition(":")[0].strip()
+    raised = type(error)
+    if not name or name == raised.__name__:
+        return None
+    return name if any(cls.__name__ == name for cls in raised.__mro__[1:]) else None
+
+
+def lacking(error: AttributeError | ImportError, package: str) -> str | None:
+    """`Owner.name` for an error about a public name of `package`'s (or of a module) that does not exist."""
+    if isinstance(error, ImportError):
+        match = IMPORT_NAME.search(str(error))
+        if match is None or match["name"].startswith("_"):
+            return None
+        return f"{match['module']}.{match['name']}"
+    name, owner = getattr(error, "name", None), getattr(error, "obj", None)
+    if not name or name.startswith("_") or owner is None:
+        return None
+    if isinstance(owner, ModuleType):
+        return f"{owner.__name__}.{name}"
+    kind = owner if isinstance(owner, type) else type(owner)
+    if kind.__module__.split(".")[0] != package:
+        return None
+    return f"{kind.__qualname__}.{name}"
 
 
 def exception_line(text: str) -> str:
@@ -351,9 +518,9 @@ def _show(snippet: Snippet, difference: str) -> str:
 
 
 @contextlib.contextmanager
-def main_runner(implementation: Implementation | None = None) -> Iterator[Runner]:
+def main_runner(implementation: Implementation | None = None, exact: bool = False) -> Iterator[Runner]:
     """A `Runner` told of every table row the reference applies inside the `with` block, and only there."""
-    runner = Runner(implementation=implementation)
+    runner = Runner(implementation=implementation, exact=exact)
     try:
         transitions = importlib.import_module("reference_impl.transitions")
     except ImportError:

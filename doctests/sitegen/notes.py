@@ -15,6 +15,8 @@ of the page's source: the hook inserts the notes before anything else
 changes the page, and refuses a report whose example is no longer on the
 line it names (the report is out of date).
 
+An example whose outcome is `equivalent` (the same value or exception,
+spelt otherwise: see `doctests.runner.run`) passed, so it gets no note.
 Examples tagged `reference-only` get no note: they show the reference's own
 machinery, which no other implementation runs.
 """

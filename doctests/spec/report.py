@@ -13,13 +13,15 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from doctests import builddata
 
-FORMAT = 2  # bumped when the report's fields change; readers refuse other formats
+FORMAT = 3  # bumped when the report's fields change; readers refuse other formats
+# 3: `exact`, `outcomes`; per example `outcome` (same, equivalent, different, missing, skipped),
+#    `comparison` (text, value, exception-subclass or null), `spelling` and `missing`.
 
 
 class ReportFormatError(ValueError):
@@ -37,9 +39,11 @@ class Report:
         kept: Optional names the implementation lacks (the reference's stay).
         exclude_tags: The `--exclude-tag` options.
         require_tags: The `--require-tag` options.
-        passed: Selected examples that passed.
-        failed: Selected examples that failed, plus failed coverage checks.
+        passed: Selected examples that passed (same or equivalent).
+        failed: Selected examples that failed (different or missing), plus failed coverage checks.
         examples: One record per example (`Outcome.record()` plus `selected`).
+        exact: Whether `--exact` compared text only.
+        outcomes: Selected examples per outcome: `same`, `equivalent`, `different`, `missing`.
     """
 
     implementation: str
@@ -51,6 +55,8 @@ class Report:
     passed: int
     failed: int
     examples: list[dict[str, Any]]
+    exact: bool = False
+    outcomes: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, **asdict(self)}
@@ -76,6 +82,8 @@ class Report:
 def main(argv: list[str] | None = None) -> int:
     """`python -m doctests.spec.report FILE.json ...`: one line per report, read from its counts.
 
+    A line reads `MODULE (VERSION): N same, N equivalent, N different, N missing`.
+
     `make compat` prints these lines; the exit status is 2 if a file is
     missing or in another format, else 0 (divergences are the page's news,
     not an error).
@@ -92,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: {error}")
             status = 2
             continue
-        print(f"{report.implementation} ({report.version}): {report.passed} agree, {report.failed} diverge")
+        counts = ", ".join(f"{count} {outcome}" for outcome, count in report.outcomes.items())
+        print(f"{report.implementation} ({report.version}): {counts}")
     return status
 
 

@@ -94,8 +94,8 @@ def test_cli_summary_closing_line_and_exit_status() -> None:
     )
     assert failing.returncode == 1
     lines = failing.stdout.splitlines()
-    assert lines[-1] == "2 passed, 5 failed"
-    assert "tests/docs/fixtures/failing.md 2 5 0 0" in [" ".join(line.split()) for line in lines]
+    assert lines[-2:] == ["2 same, 0 equivalent, 5 different, 0 missing", "2 passed, 5 failed"]
+    assert "tests/docs/fixtures/failing.md 2 0 5 0 0 0" in [" ".join(line.split()) for line in lines]
     assert any(line.startswith("rows covered ") for line in lines)
     assert any(line.startswith("public names covered ") for line in lines)
     assert any(line.startswith("names in rendered reference ") for line in lines)

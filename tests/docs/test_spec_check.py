@@ -81,14 +81,14 @@ def test_tags_are_grouped_and_select_what_counts(capsys: pytest.CaptureFixture[s
     assert status == 1
     assert lines[-1] == "17 passed, 2 failed"
     # The docstring tagged by `>>> # tags: reference-only` and the page's tagged blocks are grouped.
-    assert table_row(lines, "starlette-0.29") == ["13", "2", "0", "0"]
-    assert table_row(lines, "asgi-2.5") == ["2", "0", "0", "0"]
-    assert table_row(lines, "reference-only") == ["2", "0", "0", "0"]
+    assert table_row(lines, "starlette-0.29") == ["13", "0", "2", "0", "0", "0"]
+    assert table_row(lines, "asgi-2.5") == ["2", "0", "0", "0", "0", "0"]
+    assert table_row(lines, "reference-only") == ["2", "0", "0", "0", "0", "0"]
 
     status, lines, _ = check(capsys, *base, "--exclude-tag", "starlette-0.29")
     assert status == 0
     assert lines[-1] == "4 passed, 0 failed"
-    assert table_row(lines, "starlette-0.29") == ["0", "0", "0", "15"]
+    assert table_row(lines, "starlette-0.29") == ["0", "0", "0", "0", "0", "15"]
     assert not [line for line in lines if line.startswith("FAILED")]
 
     status, lines, _ = check(capsys, *base, "--require-tag", "asgi-2.5", "--require-tag", "reference-only")

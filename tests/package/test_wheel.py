@@ -186,7 +186,8 @@ def test_printed_commands_install_a_peer_that_drives_fastapi(tmp_path: Path) -> 
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata = archive.read(f"{dist_info}/METADATA").decode()
-    assert {name.split("/")[0] for name in names} == {"reference_impl", dist_info}
+    # The peer, and the spec check with the pages it runs (`asgi-ws-spec`, see test_spec_command.py).
+    assert {name.split("/")[0] for name in names} == {"reference_impl", "doctests", "asgi_ws_spec", dist_info}
     assert {"reference_impl/__init__.py", "reference_impl/peer.py", "reference_impl/py.typed"} <= set(names)
     assert "Name: asgi-websockets-reference\n" in metadata
     assert wheel_install[0] == "pip"

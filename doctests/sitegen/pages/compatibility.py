@@ -8,9 +8,12 @@ the site is built (`make compat` does both):
 
 and Starlette 0.29.0's run (`build/compat-starlette-0.29.json`, made in
 `.venv-oracle`). A divergence is an example that fails with the
-implementation (the reference passes them all: `make doctest` checks it).
-Its "why" comes from `CAUSES` (`doctests.spec.causes`, which the
-release-by-release history shares): each cause is a difference read from the installed package, with a test on
+implementation (the reference passes them all: `make doctest` checks it):
+its outcome is `different` or `missing`. An `equivalent` example (an equal
+value or the expected exception's subclass, spelt otherwise) passed, so it
+is no divergence; the first table counts them apart. Its "why" comes from `CAUSES`
+(`doctests.spec.causes`, which the release-by-release history shares):
+each cause is a difference read from the installed package, with a test on
 the example's expected and actual text. A divergence no cause matches is
 shown as unexplained, never given a made-up reason.
 
@@ -161,18 +164,29 @@ def check_claims(found: list[dict[tuple[str, int], dict[str, Any]]], old: Report
 
 
 def intro(reports: list[Report], old: Report) -> str:
-    lines = ["| Run | Version | Examples | Passed | Diverge |", "| --- | --- | ---: | ---: | ---: |"]
+    lines = [
+        "| Run | Version | Examples | Same | Equivalent | Diverge |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
     for report in reports:
-        statuses = Counter(e["status"] for e in report.examples)
+        outcomes = Counter(e["outcome"] for e in report.examples)
         lines.append(
             f"| `python -m doctests --impl {report.implementation}` | {report.version} | "
-            f"{len(report.examples)} | {statuses['passed']} | {statuses['failed']} |"
+            f"{len(report.examples)} | {outcomes['same']} | {outcomes['equivalent']} | "
+            f"{outcomes['different'] + outcomes['missing']} |"
         )
     names = [
         f"`{name}` is `{where}`" for name, where in sorted(reports[1].swapped.items()) if name in reports[0].swapped
     ]
     same = all(reports[1].swapped.get(name) == where for name, where in reports[0].swapped.items())
     text = "\n".join(lines) + "\n\n"
+    spelling = Counter(note for e in reports[0].examples if e["outcome"] == "equivalent" for note in e["spelling"])
+    if spelling:
+        notes = "; ".join(f"{note} ({count})" for note, count in spelling.most_common())
+        text += (
+            f"An equivalent example gives the reference's value or exception, spelt otherwise; in the "
+            f"{RUNS[0].label} run: {notes}. Equivalent examples pass: they are not divergences.\n\n"
+        )
     text += f"In the FastAPI run, {', '.join(names)}"
     text += ": FastAPI re-exports Starlette's classes, so its results are Starlette's.\n" if same else ".\n"
     for run, report in zip(RUNS, reports, strict=True):
