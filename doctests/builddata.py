@@ -224,4 +224,25 @@ COMPAT_STARLETTE_029: Output[dict[str, Any]] = Output(
     "Starlette 0.29.0 through the examples it must pass",
 )
 
-OUTPUTS = (SERVERS, BENCH, RELIABILITY, RELIABILITY_STRESS, COMPAT_STARLETTE, COMPAT_FASTAPI, COMPAT_STARLETTE_029)
+KEEPALIVE: Output[dict[str, Any]] = Output(
+    "keepalive.json", "python -m doctests.measure.keepalive", "how long uvicorn takes to notice a vanished client"
+)
+SHUTDOWN: Output[dict[str, Any]] = Output(
+    "shutdown.json", "python -m doctests.measure.shutdown", "what client and app see when uvicorn shuts down"
+)
+SERVER_MESSAGES: Output[dict[str, Any]] = Output(
+    "server-messages.json", "python -m doctests.measure.server_messages", "uvicorn's own messages, captured"
+)
+
+OUTPUTS = (
+    SERVERS,
+    BENCH,
+    RELIABILITY,
+    RELIABILITY_STRESS,
+    COMPAT_STARLETTE,
+    COMPAT_FASTAPI,
+    COMPAT_STARLETTE_029,
+    KEEPALIVE,
+    SHUTDOWN,
+    SERVER_MESSAGES,
+)
