@@ -192,9 +192,10 @@ def measure_setting(backend: str, interval: float | None, timeout: float | None,
     results: list[Run] = []
     for _ in range(runs):
         observed = Observed()
-        with running_server(
-            waiting_app(observed), backend, ws_ping_interval=interval, ws_ping_timeout=timeout
-        ) as (address, _):
+        with running_server(waiting_app(observed), backend, ws_ping_interval=interval, ws_ping_timeout=timeout) as (
+            address,
+            _,
+        ):
             results.append(asyncio.run(one_run(address, observed, wait)))
     times = [run["seconds"] for run in results if run["seconds"] is not None]
     every = len(times) == len(results)
