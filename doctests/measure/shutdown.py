@@ -76,15 +76,23 @@ class Uvicorn:
 
 @contextlib.contextmanager
 def uvicorn_process(
-    app: str, backend: str, *options: str, env: dict[str, str] | None = None, app_dir: Path | None = None
+    app: str,
+    backend: str,
+    *options: str,
+    env: dict[str, str] | None = None,
+    app_dir: Path | None = None,
+    port: int = 0,
 ) -> Iterator[Uvicorn]:
-    """Run `uvicorn APP --ws BACKEND OPTIONS...` on a fresh loopback socket; kill its process group on exit.
+    """Run `uvicorn APP --ws BACKEND OPTIONS...` on a loopback socket; kill its process group on exit.
 
     The socket is bound and listening before uvicorn starts, so a client may
     connect at once: the connection waits in the backlog until uvicorn accepts.
+    `port=0` picks a free port; a given port (one a stopped server had) is
+    bound with `SO_REUSEADDR`, as uvicorn binds its own.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     sock.listen(16)
     address = f"127.0.0.1:{sock.getsockname()[1]}"
     with tempfile.TemporaryDirectory(prefix="uvicorn-") as folder:
