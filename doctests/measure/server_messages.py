@@ -4,7 +4,7 @@ Each case in `CASES` runs an app on uvicorn (in a thread, on a fresh loopback
 port, `doctests.measure.probe.running_server`) for each WebSocket backend it
 names, drives it with the `websockets` client, and records three things:
 
-* `log`: the records uvicorn logged (logger `uvicorn`, INFO and up), as
+* `log`: the records uvicorn logged (loggers `uvicorn`, `uvicorn.access`; INFO and up), as
   level, text and the exception's type and text;
 * `app`: what the app's own `send()` or `receive()` raised, when the case is
   about that (`Type: text`);
@@ -18,7 +18,9 @@ bounded (`WAIT`). Run it with:
     python -m doctests.measure.server_messages    # make build/server-messages.json
 
 `doctests/sitegen/pages/troubleshooting.py` makes the "Troubleshooting, keyed
-by the message" page from this capture.
+by the message" page from this capture. With Chromium at `CHROMIUM`, two refused
+handshakes are also opened from a headless browser page, to capture what its
+console and `onclose` show.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+import os
 import re
 import socket
 import threading
@@ -75,14 +78,17 @@ class Capture(logging.Handler):
 
 @contextlib.contextmanager
 def capturing() -> Iterator[Capture]:
-    """Attach a `Capture` to the `uvicorn` logger (after uvicorn has configured logging)."""
+    """Attach a `Capture` to uvicorn's loggers (after uvicorn has configured logging)."""
     handler = Capture()
-    logger = logging.getLogger("uvicorn")
-    logger.addHandler(handler)
+    # uvicorn.access does not propagate to uvicorn: it needs the handler too.
+    loggers = [logging.getLogger("uvicorn"), logging.getLogger("uvicorn.access")]
+    for logger in loggers:
+        logger.addHandler(handler)
     try:
         yield handler
     finally:
-        logger.removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)
 
 
 def error_text(error: BaseException) -> str:
@@ -339,6 +345,47 @@ def run_lifespan(app: App, lifespan: str) -> dict[str, Any]:
     return {"client": None, "app": None, "started": started, "log": log}
 
 
+# The browser ----------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+BROWSER_CASES = (
+    ("browser-403", "A browser page; the app closes before accept", closes_before_accept),
+    ("browser-500", "A browser page; the app raises before accept", raises_before_accept),
+)
+OPEN_AND_WAIT = """(url) => new Promise((resolve) => {
+  const socket = new WebSocket(url);
+  socket.onerror = () => {};
+  socket.onclose = (event) => resolve(`onclose: code ${event.code}, reason ${JSON.stringify(event.reason)}`);
+})"""
+
+
+def browser_cases() -> list[dict[str, Any]]:
+    """What headless Chromium's console and `onclose` show for refused handshakes (none without Chromium)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return []
+    from playwright.sync_api import sync_playwright
+
+    cases = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=WAIT * 4000)
+        try:
+            for case_id, title, make_app in BROWSER_CASES:
+                with running_server(make_app(Seen()), BACKENDS[0], log_level="warning") as (address, _):
+                    page = browser.new_page()
+                    console: list[str] = []
+                    page.on("console", lambda message, console=console: console.append(message.text))
+                    closed = page.evaluate(OPEN_AND_WAIT, f"ws://{address}/")
+                    page.wait_for_timeout(200)  # The console message may come after onclose.
+                    page.close()
+                lines = [CLIENT_PORT.sub("127.0.0.1:PORT", line) for line in console]
+                result = {"client": closed, "app": None, "console": lines, "log": []}
+                cases.append({"id": case_id, "title": title, "backends": {BACKENDS[0]: result}})
+        finally:
+            browser.close()
+    return cases
+
+
 def measure() -> dict[str, Any]:
     """Every case on every backend it names; the JSON-ready data of build/server-messages.json."""
     cases = [
@@ -349,6 +396,7 @@ def measure() -> dict[str, Any]:
         {"id": case_id, "title": title, "backends": {"(any)": run_lifespan(app, lifespan)}}
         for case_id, title, app, lifespan in LIFESPAN_CASES
     ]
+    cases += browser_cases()
     return {"wait_seconds": WAIT, "cases": cases}
 
 

@@ -148,11 +148,12 @@ def render() -> str:
 class ServerEntry:
     """One heading taken from the capture: where its text is, which cases it covers, and the help."""
 
-    source: str  # "app", "client" or "log:N" (the Nth log record)
+    source: str  # "app", "client", "log:N" (the Nth log record) or "console:N" (the Nth browser console line)
     case: str
     cases: tuple[str, ...]
     help: Help
     strip: str = ""  # A prefix to take off the captured text (e.g. "RuntimeError: ").
+    after: str = ""  # Keep only what follows this marker (e.g. the part of a console line after the URL).
 
 
 TUTORIAL_REJECTING = ("../tutorial/rejecting.md", "Rejecting before accept")
@@ -235,6 +236,22 @@ SERVER_ENTRIES = (
         strip="InvalidStatus: ",
     ),
     ServerEntry(
+        "console:0",
+        "browser-403",
+        ("browser-403", "browser-500"),
+        Help(
+            "Chromium's console line for a refused handshake: 403 when the app (or the framework: no route, a "
+            "dependency, an `Origin` check) closed before accepting, 500 when it raised or returned before "
+            "answering. The page's own code learns less: `onclose` gets 1006 and an empty reason, whatever the "
+            "status, so it cannot tell a refusal from a server that is down.",
+            "Look at the server's log for the same request (the 403 and 500 entries above list the causes "
+            "measured). In the page, do not retry quickly forever on 1006: back off.",
+            "shutdown.md#reconnect-with-backoff-in-the-browser",
+            "Reconnect with backoff: in the browser",
+        ),
+        after="failed: ",
+    ),
+    ServerEntry(
         "log:1",
         "no-websocket-library",
         ("no-websocket-library",),
@@ -303,7 +320,15 @@ def captured_text(case: dict[str, Any], source: str) -> str:
     result = next(iter(case["backends"].values()))
     if source.startswith("log:"):
         return str(result["log"][int(source[4:])]["text"])
+    if source.startswith("console:"):
+        return str(result["console"][int(source[8:])])
     return str(result[source])
+
+
+def heading_text(item: ServerEntry, case: dict[str, Any]) -> str:
+    """The entry's heading: the captured text, cut as the entry says."""
+    text = captured_text(case, item.source).removeprefix(item.strip)
+    return text.split(item.after, 1)[-1] if item.after else text
 
 
 def code(text: str) -> str:
@@ -326,6 +351,8 @@ def facts(cases: dict[str, dict[str, Any]], ids: tuple[str, ...]) -> list[str]:
         case = cases[case_id]
         for backend, result in case["backends"].items():
             client = code(result["client"]) if result.get("client") else "-"
+            if result.get("console"):
+                client = "<br>".join([*(code(f"console: {line}") for line in result["console"]), client])
             app = code(result["app"]) if result.get("app") else "-"
             if "started" in result:
                 client = "uvicorn started" if result["started"] else "uvicorn did not start"
@@ -339,6 +366,7 @@ def render_server(path: Path | None = None) -> str:
     cases = {case["id"]: case for case in document["data"]["cases"]}
     lines = [f"*{describe(document['environment'])}*", ""]
     for item in SERVER_ENTRIES:
-        text = captured_text(cases[item.case], item.source).removeprefix(item.strip)
-        lines += entry(text, item.help, facts(cases, item.cases))
+        if item.case not in cases:  # The browser cases need Chromium when the capture is made.
+            continue
+        lines += entry(heading_text(item, cases[item.case]), item.help, facts(cases, item.cases))
     return "\n".join(lines)
