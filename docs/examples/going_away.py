@@ -5,7 +5,8 @@ no reason, and only then sends `lifespan.shutdown`: too late to say anything.
 So at `lifespan.startup` this app puts its own handler in front of uvicorn's
 for both signals. On a signal it closes every member with 1001 and a reason
 the client can show, then hands the signal on to the handler it replaced,
-and uvicorn shuts down as usual. Every text message goes to every member.
+and uvicorn shuts down as usual. A client that connects meanwhile is sent
+away the same way. Every text message goes to every member.
 Run it with:
 
     uvicorn --app-dir docs/examples going_away:app
@@ -92,6 +93,9 @@ async def app(scope, receive, send):
         return
     websocket = WebSocket(scope, receive, send)
     await websocket.accept()
+    if leaving:  # A client that reconnected too soon, to the server that is stopping.
+        await websocket.close(GOING_AWAY, REASON)
+        return
     members.add(websocket)
     try:
         async for text in websocket.iter_text():

@@ -173,7 +173,7 @@ def test_the_python_client_reconnects_to_a_restarted_server(backend: str) -> Non
             )
             await asyncio.wait_for(first_echo.wait(), WAIT)
             first.signal("SIGTERM")
-            assert first.exited(WAIT) is not None
+            assert first.exited(WAIT) is not None, first.log
         await asyncio.sleep(0.5)  # Nothing listens: the client's attempts are refused.
         with shutdown.uvicorn_process(
             "going_away:app", backend, "--lifespan", "on", app_dir=EXAMPLES, port=port
@@ -271,7 +271,7 @@ def test_the_browser_reconnects_and_answers_pings(browser: Browser, backend: str
             while expected not in page.evaluate("() => window.events") and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert expected in page.evaluate("() => window.events")
-            assert first.exited(WAIT) is not None
+            assert first.exited(WAIT) is not None, first.log
         time.sleep(0.3)
         with shutdown.uvicorn_process("going_away:app", backend, *options, app_dir=EXAMPLES, port=port):
             wait_for_echo(page, "two")
