@@ -37,7 +37,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import Depends, FastAPI, WebSocket, WebSocketException
@@ -309,7 +309,7 @@ async def shutdown_fails(scope: Message, receive: Receive, send: Send) -> None:
     await send({"type": "lifespan.shutdown.failed", "message": "could not flush the queue"})
 
 
-LIFESPAN_CASES = (
+LIFESPAN_CASES: tuple[tuple[str, str, App, Literal["auto", "on", "off"]], ...] = (
     ("lifespan-auto-unsupported", "--lifespan auto (the default), the app raises on lifespan", lifespan_raises, "auto"),
     ("lifespan-on-raises", "--lifespan on, the app raises on the lifespan scope", lifespan_raises, "on"),
     ("lifespan-startup-failed", "The app sends lifespan.startup.failed", startup_fails, "on"),
@@ -317,7 +317,7 @@ LIFESPAN_CASES = (
 )
 
 
-def run_lifespan(app: App, lifespan: str) -> dict[str, Any]:
+def run_lifespan(app: App, lifespan: Literal["auto", "on", "off"]) -> dict[str, Any]:
     """Start uvicorn with `app`, stop it, and return its log and whether it started."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -364,7 +364,7 @@ def browser_cases() -> list[dict[str, Any]]:
     """What headless Chromium's console and `onclose` show for refused handshakes (none without Chromium)."""
     if not os.access(CHROMIUM, os.X_OK):
         return []
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import ConsoleMessage, sync_playwright
 
     cases = []
     with sync_playwright() as playwright:
@@ -374,7 +374,11 @@ def browser_cases() -> list[dict[str, Any]]:
                 with running_server(make_app(Seen()), BACKENDS[0], log_level="warning") as (address, _):
                     page = browser.new_page()
                     console: list[str] = []
-                    page.on("console", lambda message, console=console: console.append(message.text))
+
+                    def keep(message: ConsoleMessage, console: list[str] = console) -> None:
+                        console.append(message.text)
+
+                    page.on("console", keep)
                     closed = page.evaluate(OPEN_AND_WAIT, f"ws://{address}/")
                     page.wait_for_timeout(200)  # The console message may come after onclose.
                     page.close()
