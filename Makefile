@@ -79,7 +79,7 @@ load: $(VENV)/.installed  ## Scaled-down load and fault tests against the real e
 browser: docs  ## Browser tests of the built site (headless Chromium; skipped without it)
 	BROWSER_TESTS_SITE_DIR=site $(PY) -m pytest tests/browser -p no:cacheprovider
 
-deploy: $(VENV)/.installed  ## Deployment: chat across processes through redis-server, nginx in front of uvicorn
+deploy: $(VENV)/.installed  ## Deployment: chat across processes (redis-server), nginx, keepalive, shutdown, server messages
 	$(PY) -m pytest tests/deploy -p no:cacheprovider
 
 package: $(VENV)/.installed  ## The install commands of README and the tutorial, run in a fresh venv outside the repository
@@ -129,6 +129,18 @@ COMPAT := build/compat-starlette.json build/compat-fastapi.json
 compat: $(COMPAT)  ## Run today's Starlette and FastAPI through the docs examples
 	$(PY) -m doctests.spec.report $(COMPAT)
 
+# What uvicorn does when a peer vanishes, when it shuts down, and the messages it prints.
+build/keepalive.json: doctests/measure/keepalive.py doctests/measure/probe.py doctests/builddata.py | $(VENV)/.installed
+	$(PY) -m doctests.measure.keepalive
+
+build/shutdown.json: doctests/measure/shutdown.py doctests/measure/shutdown_app.py doctests/measure/probe.py \
+		doctests/builddata.py | $(VENV)/.installed
+	$(PY) -m doctests.measure.shutdown
+
+build/server-messages.json: doctests/measure/server_messages.py doctests/measure/probe.py docs/examples/auth.py \
+		$(REFERENCE) doctests/builddata.py | $(VENV)/.installed
+	$(PY) -m doctests.measure.server_messages
+
 # Starlette, release by release: a documented subset in every build, all of it with `make history`.
 build/starlette-history.json: doctests/measure/history.py $(REFERENCE) $(PAGES) $(EXAMPLE_APPS) $(RUNNER) \
 		| $(VENV)/.installed
@@ -144,7 +156,8 @@ $(PYODIDE): doctests/sitegen/pyodide.py | $(VENV)/.installed
 
 pyodide: $(PYODIDE)  ## Fetch the pinned Pyodide from npm (sha512-checked) into build/pyodide/
 
-GENERATED := $(PYODIDE) build/servers.json build/starlette-history.json build/reliability.json build/bench.json $(COMPAT) build/compat-starlette-0.29.json
+GENERATED := $(PYODIDE) build/servers.json build/starlette-history.json \
+	build/keepalive.json build/shutdown.json build/server-messages.json build/reliability.json build/bench.json $(COMPAT) build/compat-starlette-0.29.json
 site/.built: $(GENERATED) $(PAGES) $(EXAMPLE_APPS) $(REFERENCE) $(SITEGEN) | $(VENV)/.installed
 	$(VENV)/bin/mkdocs build --strict --quiet
 	touch $@

@@ -274,6 +274,16 @@ STARLETTE_HISTORY: Output[dict[str, Any]] = Output(
 # `doctests.measure.history` reads or writes them.
 STARLETTE_HISTORY_CACHE = BUILD / "starlette-history"
 
+KEEPALIVE: Output[dict[str, Any]] = Output(
+    "keepalive.json", "python -m doctests.measure.keepalive", "how long uvicorn takes to notice a vanished client"
+)
+SHUTDOWN: Output[dict[str, Any]] = Output(
+    "shutdown.json", "python -m doctests.measure.shutdown", "what client and app see when uvicorn shuts down"
+)
+SERVER_MESSAGES: Output[dict[str, Any]] = Output(
+    "server-messages.json", "python -m doctests.measure.server_messages", "uvicorn's own messages, captured"
+)
+
 RUN_IN_BROWSER: Output[dict[str, Any]] = Output(
     "run-in-browser.json", "python -m doctests.measure.run_in_browser", "the Run buttons' start-up and run times"
 )
@@ -288,4 +298,7 @@ OUTPUTS = (
     COMPAT_FASTAPI,
     COMPAT_STARLETTE_029,
     STARLETTE_HISTORY,
+    KEEPALIVE,
+    SHUTDOWN,
+    SERVER_MESSAGES,
 )
