@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,8 @@ def test_faults(app: str, backend: str) -> None:
     ("app", "mutation", "expected"),
     [
         ("chat", "drop", ["round not finished"]),  # A lost message never frees its window slot.
-        ("chat", "duplicate", ["1 duplicated"]),
+        # At least one duplicate: how many a receiver sees depends on how the room interleaves.
+        ("chat", "duplicate", [re.compile(r"\b[1-9]\d* duplicated")]),
         ("chat", "swap", ["out of order"]),
         ("echo", "drop", ["round not finished"]),
         ("echo", "leak-task", ["asyncio tasks in the server"]),
@@ -77,7 +79,7 @@ def test_faults(app: str, backend: str) -> None:
         ),
     ],
 )
-def test_checks_catch_a_broken_app(app: str, mutation: str, expected: list[str]) -> None:
+def test_checks_catch_a_broken_app(app: str, mutation: str, expected: list[str | re.Pattern[str]]) -> None:
     """The same checks fail on an app broken on purpose: they are not vacuous."""
 
     async def one_round(server: Server) -> list[str]:
@@ -94,8 +96,9 @@ def test_checks_catch_a_broken_app(app: str, mutation: str, expected: list[str])
         code = server.stop()
     assert code == 0
     problems += server_problems(server, code)
-    for text in expected:
-        assert any(text in problem for problem in problems), (text, problems)
+    for wanted in expected:  # A text to find, or a pattern to match.
+        found = (wanted.search(p) if isinstance(wanted, re.Pattern) else wanted in p for p in problems)
+        assert any(found), (wanted, problems)
 
 
 def test_reliability_page_renders_a_real_run(tmp_path: Path) -> None:
