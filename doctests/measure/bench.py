@@ -1,7 +1,7 @@
 """Run every benchmark and write the figures to a JSON file (`make bench`).
 
     python -m doctests.measure.bench            # make bench
-    python -m doctests.measure.bench --quick    # make build/bench.json
+    python -m doctests.measure.bench --quick    # see builddata.BENCH
 
 Each figure is measured in this one run, side by side with what it is
 compared with, and reported as a ratio; absolute times only describe this

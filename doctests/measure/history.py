@@ -1,7 +1,7 @@
 """Starlette, release by release: the spec check against the last patch of every Starlette minor since 0.27.
 
     python -m doctests.measure.history            # every minor: `make history`
-    python -m doctests.measure.history --subset   # a sample, under a minute: `make build/starlette-history.json`
+    python -m doctests.measure.history --subset   # a sample, under a minute: `builddata.STARLETTE_HISTORY.target`
 
 Nothing here is typed by hand:
 

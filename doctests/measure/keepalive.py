@@ -16,7 +16,7 @@ each, and records what the app's `receive()` returned and when, counted from
 the moment the relay went silent. With pings off, the wait is bounded by
 `WAIT_WITHOUT_PINGS` seconds and recorded as "not learned". Run it with:
 
-    python -m doctests.measure.keepalive    # make build/keepalive.json
+    python -m doctests.measure.keepalive    # see builddata.KEEPALIVE
 
 `doctests/sitegen/pages/keepalive.py` shows the figures on the "Find dead
 connections" page; `tests/deploy/test_keepalive.py` checks the page's
@@ -216,7 +216,7 @@ def measure(
     runs: int = RUNS,
     backends: tuple[str, ...] = BACKENDS,
 ) -> dict[str, Any]:
-    """Every backend with pings on and off; the JSON-ready data of build/keepalive.json."""
+    """Every backend with pings on and off; the JSON-ready data of `builddata.KEEPALIVE`."""
     # With pings on, the loss is due after interval + timeout: allow that twice over, plus a second.
     wait_with_pings = 2 * (ping_interval + ping_timeout) + 1.0
     return {

@@ -6,7 +6,7 @@ subprocess on 127.0.0.1 with a free port, runs the raw ASGI app
 `doctests.measure.probe_app` inside it, and plays every case in `CASES` once
 with a raw WebSocket client that shows exact status lines, headers and close
 frames. The app writes what it observed to a JSON-lines file per connection;
-the client records what it saw. Both go into `build/servers.json` as data, not
+the client records what it saw. Both go into `builddata.SERVERS` as data, not
 prose; `doctests/sitegen/pages/servers.py` turns them into the comparison table.
 
 The servers run in parallel, the cases of one server one after another. The
@@ -17,7 +17,7 @@ server is stopped by its own pid (SIGINT, then SIGKILL after `STOP_WAIT`) and
 its child processes are checked afterwards. Keepalive defaults are read from
 each server's configuration and command line, not waited for. Run it with:
 
-    python -m doctests.measure.probe    # make build/servers.json
+    python -m doctests.measure.probe    # see builddata.SERVERS
 
 The module also holds `running_server`, which the tests under `tests/servers/`
 use to start and stop uvicorn in a thread.

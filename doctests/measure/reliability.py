@@ -1,6 +1,6 @@
 """The load and fault figures of the Reliability page: the rounds `tests/load/` checks, measured and written.
 
-`--quick` is the scale `tests/load/` uses (`make build/reliability.json`,
+`--quick` is the scale `tests/load/` uses (`builddata.RELIABILITY.target`,
 part of every site build); without it, the full scale of `make stress`.
 
 For each app and backend: a fresh server subprocess, two identical load rounds
@@ -13,7 +13,7 @@ with `--quick`. Prints the figures as it goes, writes
 them all to `--out` for the Reliability page, and exits 1 if any check failed.
 Every round is bounded by `--timeout` seconds. Run it with:
 
-    python -m doctests.measure.reliability --quick    # make build/reliability.json
+    python -m doctests.measure.reliability --quick    # see builddata.RELIABILITY
     python -m doctests.measure.reliability            # make stress
 """
 
@@ -118,7 +118,7 @@ def main() -> int:
         "backends": args.backends,
     }
     command = " ".join(["python -m doctests.measure.reliability", *sys.argv[1:]])
-    name = "scaled-down (make build/reliability.json)" if args.quick else "stress (make stress)"
+    name = f"scaled-down (make {RELIABILITY.target})" if args.quick else "stress (make stress)"
 
     def save(results: dict[str, Any], kind: str = f"{name}, still running or cut short") -> None:
         results["seconds"] = round(time.perf_counter() - started, 1)

@@ -1,6 +1,6 @@
 """Measure the Run buttons in headless Chromium: cold start, warm runs, bytes fetched, and every block's verdict.
 
-    python -m doctests.measure.run_in_browser [SITE]   # -> build/run-in-browser.json
+    python -m doctests.measure.run_in_browser [SITE]   # -> `builddata.RUN_IN_BROWSER`
 
 The browser test (`tests/browser/test_run_in_browser.py`) drives the same
 functions on its own server and browser; a benchmark can call `measure(site)`,
@@ -251,7 +251,7 @@ def measure(site: Path = ROOT / "site") -> Survey:
 
 
 def write(result: Survey, path: Path | None = None) -> Path:
-    """Write the figures to `build/run-in-browser.json` (or `path`) under the usual environment stamp."""
+    """Write the figures to `builddata.RUN_IN_BROWSER` (or `path`) under the usual environment stamp."""
     return RUN_IN_BROWSER.write(result.figures(), path)
 
 

@@ -15,7 +15,7 @@ Access-log lines of the accepted handshakes (`"WebSocket /" [accepted]`,
 The lifespan cases run `uvicorn.Server.serve` until it gives up. Every wait is
 bounded (`WAIT`). Run it with:
 
-    python -m doctests.measure.server_messages    # make build/server-messages.json
+    python -m doctests.measure.server_messages    # see builddata.SERVER_MESSAGES
 
 `doctests/sitegen/pages/troubleshooting.py` makes the "Troubleshooting, keyed
 by the message" page from this capture. With Chromium at `CHROMIUM`, two refused
@@ -391,7 +391,7 @@ def browser_cases() -> list[dict[str, Any]]:
 
 
 def measure() -> dict[str, Any]:
-    """Every case on every backend it names; the JSON-ready data of build/server-messages.json."""
+    """Every case on every backend it names; the JSON-ready data of `builddata.SERVER_MESSAGES`."""
     cases = [
         {"id": case.id, "title": case.title, "backends": {name: run_case(case, name) for name in case.backends}}
         for case in CASES

@@ -11,7 +11,7 @@ app wrote down (`SHUTDOWN_RECORD`), when uvicorn exited and with what status,
 and uvicorn's log lines. Every wait is bounded (`WAIT`); a uvicorn still
 running after it is recorded as such and killed. Run it with:
 
-    python -m doctests.measure.shutdown    # make build/shutdown.json
+    python -m doctests.measure.shutdown    # see builddata.SHUTDOWN
 
 `doctests/sitegen/pages/shutdown.py` shows the result on the "Shut down
 gracefully" page. `uvicorn_process` is also what `tests/deploy/` uses to run
@@ -216,7 +216,7 @@ def measure(
     apps: tuple[str, ...] = APPS,
     graces: tuple[float | None, ...] = (None, GRACE),
 ) -> dict[str, Any]:
-    """Every case; the JSON-ready data of build/shutdown.json."""
+    """Every case; the JSON-ready data of `builddata.SHUTDOWN`."""
     cases = [
         one_case(backend, signal_name, app, grace)
         for backend in backends

@@ -1,7 +1,7 @@
 """Generated notes after the examples whose output differs in today's Starlette or FastAPI.
 
-The spec check's reports (`build/compat-starlette.json`,
-`build/compat-fastapi.json`, read through `doctests.builddata` and
+The spec check's reports (`builddata.COMPAT_STARLETTE`,
+`builddata.COMPAT_FASTAPI`, read through `doctests.builddata` and
 `Report`) record, for every example, the file and line of its first line in
 the Markdown source and what the other implementation gave. For each
 example that failed there, `insert_notes` puts an admonition

@@ -1,7 +1,7 @@
 """The troubleshooting page: its headings are the texts readers see, and they are still what uvicorn says.
 
 * The capture program, run afresh, gives the same texts as the stored
-  capture the page is generated from (`build/server-messages.json`).
+  capture the page is generated from (`builddata.SERVER_MESSAGES`).
 * The generated headings come from the capture, and every `SERVER_ENTRIES`
   heading is found in a fresh capture.
 * Every error row of `reference_impl.transitions.TABLE`, and the error

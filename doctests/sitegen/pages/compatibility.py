@@ -3,10 +3,10 @@
 It reads the JSON reports of two real runs of the spec check, made before
 the site is built (`make compat` does both):
 
-    .venv/bin/python -m doctests --impl starlette.websockets --report build/compat-starlette.json
-    .venv/bin/python -m doctests --impl fastapi.websockets --report build/compat-fastapi.json
+    python -m doctests --impl starlette.websockets --report ...    # builddata.COMPAT_STARLETTE
+    python -m doctests --impl fastapi.websockets --report ...      # builddata.COMPAT_FASTAPI
 
-and Starlette 0.29.0's run (`build/compat-starlette-0.29.json`, made in
+and Starlette 0.29.0's run (`builddata.COMPAT_STARLETTE_029`, made in
 `.venv-oracle`). A divergence is an example that fails with the
 implementation (the reference passes them all: `make doctest` checks it):
 its outcome is `different` or `missing`. An `equivalent` example (an equal

@@ -1,6 +1,6 @@
 """The "Find dead connections" table: how long the app took to learn that its client vanished.
 
-Reads `build/keepalive.json` (`doctests/measure/keepalive.py`): per uvicorn
+Reads `builddata.KEEPALIVE` (`doctests/measure/keepalive.py`): per uvicorn
 backend, with short pings and with pings off, what the app's `receive()`
 returned and how long after the client went silent. Nothing is typed here
 but the headings.

@@ -1,7 +1,7 @@
 """Generate the figures of the Performance page from the benchmark results.
 
-`render()` reads `build/bench.json`, written by
-`python doctests/measure/bench.py --out build/bench.json` (`make bench`), and
+`render()` reads `builddata.BENCH`, written by `python -m doctests.measure.bench`
+(`make bench`; `--quick` in every build), and
 returns Markdown: where and with what the run was measured, the per-message
 table (ns per round trip, ratios to Starlette 0.29 and to today's Starlette),
 the uvicorn echo figures and the wall-clock figures, each against its target.

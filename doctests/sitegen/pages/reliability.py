@@ -1,8 +1,8 @@
 """Generate the figures of the Reliability page from the load and fault runs.
 
-`render()` reads `build/reliability.json` (written by the scaled-down run,
+`render()` reads `builddata.RELIABILITY` (written by the scaled-down run,
 `python -m pytest tests/load`, part of `make test`) and
-`build/reliability-stress.json` (written by `make stress`), whichever exist,
+`builddata.RELIABILITY_STRESS` (written by `make stress`), whichever exist,
 and returns Markdown: for each run, its scale, machine and versions, a table of
 load rounds and a table of fault rounds, and every problem found. All figures
 come from the files; only the headings are typed here.

@@ -1,6 +1,6 @@
 """Generate the "What servers do" comparison from the probe's measurements.
 
-`render()` reads `build/servers.json`, which `doctests/measure/probe.py` writes
+`render()` reads `builddata.SERVERS`, which `doctests/measure/probe.py` writes
 from real runs of five server configurations, and returns Markdown: one table
 with a column per server and a row per case (`ROWS`), then what that means for
 portable code (`statements()`). Every cell and every server list in a sentence

@@ -1,6 +1,6 @@
 """The "Shut down gracefully" table: what client, app and uvicorn did on SIGINT and SIGTERM.
 
-Reads `build/shutdown.json` (`doctests/measure/shutdown.py`); one row per
+Reads `builddata.SHUTDOWN` (`doctests/measure/shutdown.py`); one row per
 backend, app behaviour, `--timeout-graceful-shutdown` and signal. Nothing is
 typed here but the headings and the two app descriptions.
 """

@@ -1,7 +1,7 @@
 """Starlette, release by release: the spec check against each Starlette minor, and what FastAPI accepts.
 
-Reads `build/starlette-history.json` (`doctests.measure.history`; `make
-history` checks every release, `make build/starlette-history.json` a subset)
+Reads `builddata.STARLETTE_HISTORY` (`doctests.measure.history`; `make
+history` checks every release, `builddata.STARLETTE_HISTORY.target` a subset)
 and shows which set it holds, one row per release checked with its counts, the
 release where each behaviour change first shows (with its cause's title from
 `doctests.spec.causes`), and the Starlette range each FastAPI minor requires.

@@ -9,7 +9,7 @@ Two generated parts:
   have an explanation in `ROW_HELP`: a new row without one fails the build.
 * `render_server()` (`<!-- generate: troubleshooting_server -->`, a module of
   its own that calls it): uvicorn's own messages, taken from
-  `build/server-messages.json` (`doctests/measure/server_messages.py`), each
+  `builddata.SERVER_MESSAGES` (`doctests/measure/server_messages.py`), each
   with what the client and the app saw on each backend.
 
 Only the causes, the fixes and the links are written here.

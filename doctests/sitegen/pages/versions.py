@@ -3,7 +3,7 @@
 Nothing here is typed: today's versions come from installed metadata
 (`importlib.metadata`), the Starlette that FastAPI accepts from FastAPI's own
 `Requires-Dist`, and the version the pages show from the report of the run
-that checks it (`build/compat-starlette-0.29.json`, `make spec-oracle`).
+that checks it (`builddata.COMPAT_STARLETTE_029`, `make spec-oracle`).
 """
 
 from __future__ import annotations
