@@ -23,6 +23,7 @@ import uvicorn
 from doctests import EXAMPLES, ROOT
 from doctests.measure import chromium
 from doctests.measure.probe import running_server
+from tests.support.browser import fresh_context, launched
 
 from .conftest import load_example
 
@@ -43,25 +44,15 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the module; closed at the end."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = chromium.launch(playwright, timeout_ms=TIMEOUT_MS * 4)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(timeout_ms=TIMEOUT_MS * 4) as browser:
+        yield browser
 
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     """A fresh browser context (its own cookies), closed at the end of the test."""
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
+    with fresh_context(browser, TIMEOUT_MS) as context:
         yield context
-    finally:
-        context.close()
 
 
 def open_page(context: BrowserContext, address: str, *scripts: str) -> Page:

@@ -1,6 +1,8 @@
 """What the tests share, in one place.
 
-* `tests.support.drive`: run a coroutine that must never suspend.
+* `tests.support.drive`: run a coroutine that must never suspend;
+* `tests.support.browser`: headless Chromium for a test module, and a fresh
+  context per test.
 
 Shared with the measurement programs, so they live in `doctests`: the
 repository root (`doctests.ROOT`), Chromium's path, flags and skip reason
