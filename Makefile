@@ -53,7 +53,7 @@ $(ORACLE)/.installed: requirements/oracle.txt pyproject.toml
 
 env: $(VENV)/.installed $(ORACLE)/.installed  ## Create or refresh both environments
 
-test: env lint typecheck unit tooling servers load deploy package oracle doctest browser  ## Everything CI runs
+test: env lint typecheck unit servers load deploy package oracle doctest tooling browser  ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: $(VENV)/.installed  ## ruff check and format check
@@ -67,7 +67,8 @@ unit: $(VENV)/.installed  ## Unit tests of reference_impl, with the 100 % line a
 	$(PY) -m pytest tests/unit -p no:cacheprovider \
 		--cov=reference_impl --cov-branch --cov-report=term-missing --cov-fail-under=100
 
-tooling: $(VENV)/.installed  ## Tests of the example runner, the spec check and the page generators
+# The page generators' tests read the generated inputs, so those come first.
+tooling: docs  ## Tests of the example runner, the spec check and the page generators
 	$(PY) -m pytest tests/docs -p no:cacheprovider
 
 servers: $(VENV)/.installed  ## The example apps on real uvicorn servers, and the probe of five ASGI servers
