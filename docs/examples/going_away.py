@@ -89,7 +89,10 @@ async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         await lifespan(receive, send)
         return
-    if scope["type"] != "websocket":
+    if scope["type"] != "websocket":  # Plain HTTP gets a clear 426, as in every example.
+        headers = [(b"upgrade", b"websocket"), (b"content-type", b"text/plain; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 426, "headers": headers})
+        await send({"type": "http.response.body", "body": b"Upgrade Required: this URL speaks WebSocket.\n"})
         return
     websocket = WebSocket(scope, receive, send)
     await websocket.accept()

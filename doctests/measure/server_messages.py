@@ -18,7 +18,7 @@ bounded (`WAIT`). Run it with:
     python -m doctests.measure.server_messages    # see builddata.SERVER_MESSAGES
 
 `doctests/sitegen/pages/troubleshooting.py` makes the "Troubleshooting, keyed
-by the message" page from this capture. With Chromium at `CHROMIUM`, two refused
+by the message" page from this capture. With Chromium (`doctests.measure.chromium`), two refused
 handshakes are also opened from a headless browser page, to capture what its
 console and `onclose` show.
 """
@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-import os
 import re
 import socket
 import threading
@@ -46,6 +45,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from doctests import EXAMPLES
 from doctests.builddata import SERVER_MESSAGES
+from doctests.measure import chromium
 from doctests.measure.probe import BACKENDS, running_server
 
 WAIT = 3.0
@@ -347,8 +347,6 @@ def run_lifespan(app: App, lifespan: Literal["auto", "on", "off"]) -> dict[str, 
 
 # The browser ----------------------------------------------------------------------
 
-CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 BROWSER_CASES = (
     ("browser-403", "A browser page; the app closes before accept", closes_before_accept),
     ("browser-500", "A browser page; the app raises before accept", raises_before_accept),
@@ -362,13 +360,13 @@ OPEN_AND_WAIT = """(url) => new Promise((resolve) => {
 
 def browser_cases() -> list[dict[str, Any]]:
     """What headless Chromium's console and `onclose` show for refused handshakes (none without Chromium)."""
-    if not os.access(CHROMIUM, os.X_OK):
+    if chromium.missing() is not None:
         return []
     from playwright.sync_api import ConsoleMessage, sync_playwright
 
     cases = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=WAIT * 4000)
+        browser = chromium.launch(playwright, timeout_ms=WAIT * 4000)
         try:
             for case_id, title, make_app in BROWSER_CASES:
                 with running_server(make_app(Seen()), BACKENDS[0], log_level="warning") as (address, _):

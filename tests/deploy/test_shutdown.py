@@ -29,10 +29,9 @@ from websockets.exceptions import ConnectionClosed
 
 from doctests import EXAMPLES, ROOT
 from doctests.builddata import SHUTDOWN
-from doctests.measure import shutdown
+from doctests.measure import chromium, shutdown
 from doctests.measure.probe import BACKENDS
 from doctests.sitegen.pages import shutdown as shutdown_page
-from tests.support import chromium
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
