@@ -183,6 +183,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         width = max(len(page) for page in weights)
         for page, size in sorted(weights.items(), key=lambda item: -item[1]):
             terminalreporter.write_line(f"{page:<{width}}  {size:>10,} B  {size / 1e6:6.3f} MB")
+    axe_counts = SUMMARY.get("axe")
+    if axe_counts:
+        terminalreporter.section("axe-core violations (failing elements by rule and impact)")
+        for scheme, by_rule in sorted(axe_counts.items()):
+            total = sum(by_rule.values())
+            terminalreporter.write_line(f"{scheme}: {total} element(s)")
+            for rule, count in sorted(by_rule.items(), key=lambda item: -item[1]):
+                terminalreporter.write_line(f"  {rule:<40} {count:>5}")
     external = SUMMARY.get("external_links")
     if external is not None:
         terminalreporter.section(f"external links ({len(external)}, listed, not fetched)")

@@ -1,0 +1,109 @@
+"""Every page passes axe-core's WCAG 2.2 A/AA rules, in the light and in the dark scheme.
+
+axe-core (pinned, checked against the registry's integrity: `axe.py`) is
+injected into each built page after it loads; the scheme is chosen the way a
+reader's system chooses it, by emulating `prefers-color-scheme`, which the
+palette in mkdocs.yml follows. A serious or critical violation (or any of the few
+best-practice rules in `ALSO`) fails the test, naming the page, the rule and
+the element. Every violation found, of any
+impact, is written to `artifacts/axe-<scheme>.json` and counted in the summary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from . import axe
+from .report import SUMMARY, write_json
+from .visit import Visitor, origin_of
+
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+FAILING_IMPACTS = frozenset({"serious", "critical"})
+# axe files these under "best-practice", not a WCAG tag, yet each is a real
+# barrier here: a search dialog with no name, landmarks a screen reader cannot
+# tell apart, a table column with no header. They run too and fail at any impact.
+ALSO = ("aria-dialog-name", "landmark-unique", "empty-table-header")
+# Material's palette: prefers-color-scheme -> data-md-color-scheme on <body>.
+SCHEMES = {"light": "default", "dark": "slate"}
+AXE_TIMEOUT_MS = 30_000
+
+RUN_AXE_JS = """async ([tags, also]) => {
+    const rules = Object.fromEntries(also.map((id) => [id, {enabled: true}]));
+    const options = {runOnly: {type: "tag", values: tags}, rules, resultTypes: ["violations"]};
+    const results = await axe.run(document, options);
+    return results.violations.map((rule) => ({
+        id: rule.id,
+        impact: rule.impact,
+        help: rule.help,
+        nodes: rule.nodes.map((node) => ({
+            target: node.target.map((part) => Array.isArray(part) ? part.join(" >>> ") : part).join(" "),
+            impact: node.impact,
+            summary: (node.failureSummary || "").split("\\n").slice(1, 2).join("").trim(),
+        })),
+    }));
+}"""
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe.min.js, or a skip saying in one line why it cannot be had."""
+    try:
+        return axe.script()
+    except axe.AxeUnavailable as why:
+        pytest.skip(str(why))
+
+
+def audit(browser: Browser, base_url: str, pages: list[str], scheme: str, axe_script: str) -> dict[str, list[Any]]:
+    """axe's violations on every page in `scheme` ("light" or "dark"), by page."""
+    visitor = Visitor(
+        browser,
+        origin_of(base_url),
+        skip_search=True,
+        viewport={"width": 1280, "height": 800},
+        color_scheme=scheme,
+    )
+    visitor.page.set_default_timeout(AXE_TIMEOUT_MS)
+    found: dict[str, list[Any]] = {}
+    try:
+        for page in pages:
+            visitor.visit(page, base_url + page, wait_for_search=False, settle_ms=0)
+            shown = visitor.page.evaluate("() => document.body.dataset.mdColorScheme")
+            assert shown == SCHEMES[scheme], f"{page}: asked for {scheme}, the palette shows {shown!r}"
+            visitor.page.add_script_tag(content=axe_script)
+            found[page] = visitor.page.evaluate(RUN_AXE_JS, [TAGS, ALSO])
+    finally:
+        visitor.close()
+    return found
+
+
+def failing(found: dict[str, list[Any]]) -> list[str]:
+    """One line per failing element (serious, critical, or one of `ALSO`): page, rule, target."""
+    return [
+        f"{page}: {rule['id']} ({node['impact']}) at {node['target']}: {node['summary'] or rule['help']}"
+        for page, rules in sorted(found.items())
+        for rule in rules
+        for node in rule["nodes"]
+        if node["impact"] in FAILING_IMPACTS or rule["id"] in ALSO
+    ]
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_pages_pass_axe_wcag22_aa(
+    browser: Browser, base_url: str, pages: list[str], scheme: str, axe_script: str, artifacts: Path
+) -> None:
+    """No element of any page has a serious or critical WCAG 2.2 A/AA violation in this scheme."""
+    found = audit(browser, base_url, pages, scheme, axe_script)
+    write_json(artifacts / f"axe-{scheme}.json", found)
+    by_rule = Counter(
+        f"{rule['id']} ({node['impact']})" for rules in found.values() for rule in rules for node in rule["nodes"]
+    )
+    SUMMARY.setdefault("axe", {})[scheme] = dict(by_rule)
+    lines = failing(found)
+    shown = "\n".join(f"  {line}" for line in lines[:60])
+    more = f"\n  ... and {len(lines) - 60} more (artifacts/axe-{scheme}.json)" if len(lines) > 60 else ""
+    assert not lines, f"{len(lines)} serious/critical axe violations in the {scheme} scheme:\n{shown}{more}"
