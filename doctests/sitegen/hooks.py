@@ -11,6 +11,8 @@ Registered in `mkdocs.yml` under `hooks:`.
   with the `pycon` lexer, so prompts and output get their own CSS classes
   (`.gp`, `.go`) and the copy button can leave them out. The page source keeps
   `python`, which is what `doctests` runs.
+* Every table of a generated part scrolls in a wrapper a keyboard can focus,
+  named for screen readers (`doctests/sitegen/regions.py`).
 * `doctests/sitegen/python-objects.inv` (written by `python -m doctests.sitegen.inventory`) is
   registered with autorefs, so links to the standard library resolve without
   downloading docs.python.org's inventory.
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # package now, so that `doctests.sitegen.pages.NAME` can be found later via its __path__.
 sys.path.insert(0, str(ROOT))
 import doctests.sitegen.pages  # noqa: E402, F401
+from doctests.sitegen.regions import RegionNamer  # noqa: E402
 
 INVENTORY = Path(__file__).with_name("python-objects.inv")
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)
@@ -56,7 +59,16 @@ def render(name: str) -> str:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    markdown = GENERATE.sub(lambda match: render(match["name"]), markdown)
+    # Each generated part's tables get a wrapper a keyboard can scroll, named
+    # after the heading above it (doctests/sitegen/regions.py).
+    namer = RegionNamer(fallback=page.title if page is not None and page.title else "generated part")
+    parts: list[str] = []
+    done = 0
+    for match in GENERATE.finditer(markdown):
+        namer.seen(markdown[done : match.start()])
+        parts += [markdown[done : match.start()], namer.label_regions(render(match["name"]))]
+        done = match.end()
+    markdown = "".join([*parts, markdown[done:]])
     return SESSION_FENCE.sub(r"\g<indent>\g<fence>pycon\g<rest>\n", markdown)
 
 

@@ -17,7 +17,6 @@ import hashlib
 import shutil
 import subprocess
 import tarfile
-from pathlib import Path
 
 from doctests import ROOT
 
