@@ -109,4 +109,6 @@ def test_pages_pass_axe_wcag22_aa(
     lines = failing(found)
     shown = "\n".join(f"  {line}" for line in lines[:60])
     more = f"\n  ... and {len(lines) - 60} more (artifacts/axe-{scheme}.json)" if len(lines) > 60 else ""
-    assert not lines, f"{len(lines)} axe violations (serious, critical, or one of ALSO) in the {scheme} scheme:\n{shown}{more}"
+    assert not lines, (
+        f"{len(lines)} axe violations (serious, critical, or one of ALSO) in the {scheme} scheme:\n{shown}{more}"
+    )
