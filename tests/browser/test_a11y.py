@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from . import axe
+from .builtsite import built_page
 from .report import SUMMARY, write_json
 from .visit import Visitor, origin_of
 
@@ -112,3 +113,58 @@ def test_pages_pass_axe_wcag22_aa(
     assert not lines, (
         f"{len(lines)} axe violations (serious, critical, or one of ALSO) in the {scheme} scheme:\n{shown}{more}"
     )
+
+
+# axe leaves SVG text alone, so the state diagram's colours are measured here:
+# each text against the page (4.5:1), each line and arrow head (3:1, a graphic
+# the reader needs), after blending any transparency over the page colour.
+DIAGRAM_CONTRAST_JS = """() => {
+    const rgba = (css) => {
+        const parts = css.match(/[\\d.]+/g).map(Number);
+        return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+    };
+    const over = ([r, g, b, a], [R, G, B]) => [r * a + R * (1 - a), g * a + G * (1 - a), b * a + B * (1 - a)];
+    const lum = (rgb) => {
+        const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+    const page = rgba(getComputedStyle(document.body).backgroundColor);
+    const found = [];
+    for (const svg of document.querySelectorAll("svg.state-diagram")) {
+        const checks = [
+            ...[...svg.querySelectorAll("text")].map((el) => [el, "fill", 4.5, el.textContent.slice(0, 30)]),
+            ...[...svg.querySelectorAll(".edge path, .state rect, marker path")].map((el) => {
+                const part = el.closest("g, marker");
+                return [el, part.tagName === "marker" ? "fill" : "stroke", 3, part.getAttribute("class")];
+            }),
+        ];
+        for (const [el, property, needed, what] of checks) {
+            const colour = over(rgba(getComputedStyle(el)[property]), page);
+            const got = ratio(colour, page);
+            found.push({what: `${svg.getAttribute("aria-labelledby")} ${el.tagName} ${what}`, property, needed,
+                        got: Math.round(got * 100) / 100});
+        }
+    }
+    return found;
+}"""
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_state_diagram_colours_meet_contrast(browser: Browser, base_url: str, site_dir: Path, scheme: str) -> None:
+    """Every text of the state diagram is 4.5:1 against the page, every line and arrow 3:1, in this scheme."""
+    page = built_page(site_dir, "concepts/state-machines")
+    assert page, "docs/concepts/state-machines.md was not built"
+    visitor = Visitor(browser, origin_of(base_url), skip_search=True, color_scheme=scheme)
+    try:
+        visitor.visit(page, base_url + page, wait_for_search=False, settle_ms=0)
+        found: list[dict[str, Any]] = visitor.page.evaluate(DIAGRAM_CONTRAST_JS)
+    finally:
+        visitor.close()
+    assert len(found) > 20, f"the state diagram has hardly any parts: {found}"
+    low = [
+        f"  {item['what']} ({item['property']}): {item['got']}:1 < {item['needed']}:1"
+        for item in found
+        if item["got"] < item["needed"]
+    ]
+    assert not low, f"state diagram parts below the contrast they need ({scheme}):\n" + "\n".join(low)
