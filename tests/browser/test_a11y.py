@@ -59,6 +59,8 @@ def axe_script() -> str:
         return axe.script()
     except axe.AxeUnavailable as why:
         pytest.skip(str(why))
+    except axe.AxeTampered as why:
+        pytest.fail(str(why), pytrace=False)
 
 
 def audit(browser: Browser, base_url: str, pages: list[str], scheme: str, axe_script: str) -> dict[str, list[Any]]:
