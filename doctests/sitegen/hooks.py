@@ -11,7 +11,7 @@ Registered in `mkdocs.yml` under `hooks:`.
   with the `pycon` lexer, so prompts and output get their own CSS classes
   (`.gp`, `.go`) and the copy button can leave them out. The page source keeps
   `python`, which is what `doctests` runs.
-* Every table of a generated part scrolls in a wrapper a keyboard can focus,
+* Every table (generated or not) scrolls in a wrapper a keyboard can focus,
   named for screen readers (`doctests/sitegen/regions.py`).
 * `doctests/sitegen/python-objects.inv` (written by `python -m doctests.sitegen.inventory`) is
   registered with autorefs, so links to the standard library resolve without
@@ -59,16 +59,11 @@ def render(name: str) -> str:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    # Each generated part's tables get a wrapper a keyboard can scroll, named
-    # after the heading above it (doctests/sitegen/regions.py).
-    namer = RegionNamer(fallback=page.title if page is not None and page.title else "generated part")
-    parts: list[str] = []
-    done = 0
-    for match in GENERATE.finditer(markdown):
-        namer.seen(markdown[done : match.start()])
-        parts += [markdown[done : match.start()], namer.label_regions(render(match["name"]))]
-        done = match.end()
-    markdown = "".join([*parts, markdown[done:]])
+    markdown = GENERATE.sub(lambda match: render(match["name"]), markdown)
+    # Every table gets a wrapper a keyboard can scroll, named after the heading
+    # above it (doctests/sitegen/regions.py).
+    namer = RegionNamer(fallback=page.title if page is not None and page.title else "table")
+    markdown = namer.label_regions(markdown)
     return SESSION_FENCE.sub(r"\g<indent>\g<fence>pycon\g<rest>\n", markdown)
 
 

@@ -1,14 +1,14 @@
-"""Generated tables scroll in a wrapper a keyboard can reach and a screen reader can name.
+"""Wide tables scroll in a wrapper a keyboard can reach and a screen reader can name.
 
-The generated parts of the pages hold wide tables (the matrix, the
-transition table, the benchmark and load figures). Wider than the column,
-a table scrolls sideways; Material wraps each one in a scrolling `<div>` that
-no key can focus, so a keyboard-only reader could never see its right-hand
-columns (WCAG 2.1.1; axe: scrollable-region-focusable). So the hook passes
-each generated part through `label_regions`:
+Wider than the column (the matrix, the transition table, the figures; on a
+phone, hand-written tables too), a table scrolls sideways. Material wraps
+each one in a scrolling `<div>` that no key can focus, so a keyboard-only
+reader could never see its right-hand columns (WCAG 2.1.1; axe:
+scrollable-region-focusable). So the hook passes each page's Markdown, with
+its generated parts in place, through `RegionNamer.label_regions`:
 
-* a Markdown table that is not already in a wrapper is put in
-  `<div class="table-region" markdown>`;
+* a Markdown table (at the start of a line, outside code fences) that is not
+  already in a wrapper is put in `<div class="table-region" markdown>`;
 * every wrapper (`table-region`, or the `generated-table` a generator writes)
   that has no `role` yet gets `role="region"`, `tabindex="0"` and an
   `aria-label` made from the heading above it ("Table: <heading>"), numbered
@@ -28,6 +28,7 @@ from html import escape
 HEADING = re.compile(r"^#{1,6}[ \t]+(?P<text>.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 HTML_HEADING = re.compile(r"<h[1-6][^>]*>(?P<text>.*?)</h[1-6]>", re.DOTALL)
 FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}).*?^[ \t]*(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
+FENCE_LINE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 TABLE_ROW = re.compile(r"^\|.*\|[ \t]*$")
 TABLE_RULE = re.compile(r"^\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 WRAPPER = re.compile(r'<div class="(?P<class>[^"]*\b(?:generated-table|table-region)\b[^"]*)"(?P<attrs>[^>]*)>')
@@ -46,10 +47,14 @@ def wrap_tables(markdown: str) -> str:
     """Put each Markdown table that is not already in a wrapper `<div>` into one."""
     lines = markdown.split("\n")
     out: list[str] = []
+    fence: str | None = None  # the fence of the code block we are in, if any
     i = 0
     while i < len(lines):
+        opens = FENCE_LINE.match(lines[i])
+        if opens and (fence is None or opens["fence"].startswith(fence)):
+            fence = opens["fence"] if fence is None else None
         starts_table = TABLE_ROW.match(lines[i]) and i + 1 < len(lines) and TABLE_RULE.match(lines[i + 1])
-        if not starts_table:
+        if fence is not None or not starts_table:
             out.append(lines[i])
             i += 1
             continue

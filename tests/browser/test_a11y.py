@@ -1,4 +1,4 @@
-"""Every page passes axe-core's WCAG 2.2 A/AA rules, in the light and in the dark scheme.
+"""Every page passes axe-core's WCAG 2.2 A/AA rules, in the light and in the dark scheme, and on a phone.
 
 axe-core (pinned, checked against the registry's integrity: `axe.py`) is
 injected into each built page after it loads; the scheme is chosen the way a
@@ -6,7 +6,9 @@ reader's system chooses it, by emulating `prefers-color-scheme`, which the
 palette in mkdocs.yml follows. A serious or critical violation (or any of the few
 best-practice rules in `ALSO`) fails the test, naming the page, the rule and
 the element. Every violation found, of any
-impact, is written to `artifacts/axe-<scheme>.json` and counted in the summary.
+impact, is written to `artifacts/axe-<view>.json` and counted in the summary.
+Both schemes are checked on a desktop-sized tab; the light one also on a
+phone-sized tab, where other tables overflow and scroll.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, ViewportSize
 
 from . import axe
 from .builtsite import built_page
+from .layout import PHONE
 from .report import SUMMARY, write_json
 from .visit import Visitor, origin_of
 
@@ -31,8 +34,15 @@ FAILING_IMPACTS = frozenset({"serious", "critical"})
 ALSO = ("aria-dialog-name", "landmark-unique", "empty-table-header")
 # Material's palette: prefers-color-scheme -> data-md-color-scheme on <body>.
 SCHEMES = {"light": "default", "dark": "slate"}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+# Each view: (scheme, viewport).
+VIEWS: dict[str, tuple[str, ViewportSize]] = {
+    "light": ("light", DESKTOP),
+    "dark": ("dark", DESKTOP),
+    "light-phone": ("light", PHONE),
+}
 AXE_TIMEOUT_MS = 30_000  # for one page: load, inject, run
-# The whole walk of one scheme: about 45 pages at 1 to 3 s each on 2 busy cores.
+# The whole walk of one view: about 45 pages at 1 to 3 s each on 2 busy cores.
 SCHEME_TIMEOUT_S = 900
 
 RUN_AXE_JS = """async ([tags, also]) => {
@@ -63,13 +73,14 @@ def axe_script() -> str:
         pytest.fail(str(why), pytrace=False)
 
 
-def audit(browser: Browser, base_url: str, pages: list[str], scheme: str, axe_script: str) -> dict[str, list[Any]]:
-    """axe's violations on every page in `scheme` ("light" or "dark"), by page."""
+def audit(browser: Browser, base_url: str, pages: list[str], view: str, axe_script: str) -> dict[str, list[Any]]:
+    """axe's violations on every page in `view` (a key of VIEWS), by page."""
+    scheme, viewport = VIEWS[view]
     visitor = Visitor(
         browser,
         origin_of(base_url),
         skip_search=True,
-        viewport={"width": 1280, "height": 800},
+        viewport=viewport,
         color_scheme=scheme,
     )
     visitor.page.set_default_timeout(AXE_TIMEOUT_MS)
@@ -98,22 +109,22 @@ def failing(found: dict[str, list[Any]]) -> list[str]:
 
 
 @pytest.mark.timeout(SCHEME_TIMEOUT_S)
-@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+@pytest.mark.parametrize("view", list(VIEWS))
 def test_pages_pass_axe_wcag22_aa(
-    browser: Browser, base_url: str, pages: list[str], scheme: str, axe_script: str, artifacts: Path
+    browser: Browser, base_url: str, pages: list[str], view: str, axe_script: str, artifacts: Path
 ) -> None:
-    """No element of any page has a serious or critical WCAG 2.2 A/AA violation in this scheme."""
-    found = audit(browser, base_url, pages, scheme, axe_script)
-    write_json(artifacts / f"axe-{scheme}.json", found)
+    """No element of any page has a serious or critical WCAG 2.2 A/AA violation in this view."""
+    found = audit(browser, base_url, pages, view, axe_script)
+    write_json(artifacts / f"axe-{view}.json", found)
     by_rule = Counter(
         f"{rule['id']} ({node['impact']})" for rules in found.values() for rule in rules for node in rule["nodes"]
     )
-    SUMMARY.setdefault("axe", {})[scheme] = dict(by_rule)
+    SUMMARY.setdefault("axe", {})[view] = dict(by_rule)
     lines = failing(found)
     shown = "\n".join(f"  {line}" for line in lines[:60])
-    more = f"\n  ... and {len(lines) - 60} more (artifacts/axe-{scheme}.json)" if len(lines) > 60 else ""
+    more = f"\n  ... and {len(lines) - 60} more (artifacts/axe-{view}.json)" if len(lines) > 60 else ""
     assert not lines, (
-        f"{len(lines)} axe violations (serious, critical, or one of ALSO) in the {scheme} scheme:\n{shown}{more}"
+        f"{len(lines)} axe violations (serious, critical, or one of ALSO) in the {view} view:\n{shown}{more}"
     )
 
 

@@ -65,6 +65,11 @@ def test_a_bare_table_is_wrapped_and_a_wrapped_one_is_left_alone() -> None:
     assert wrap_tables(already) == already
 
 
+def test_a_table_in_a_code_block_is_left_alone() -> None:
+    code = f"```markdown\n{TABLE_MD}\n```\n\n````text\n```\n{TABLE_MD}\n````"
+    assert wrap_tables(code) == code
+
+
 def test_regions_are_named_after_their_heading_and_distinct() -> None:
     namer = RegionNamer(fallback="Page")
     namer.seen("# Title\n\n```python\n# not a heading\n```\n")
