@@ -3,12 +3,12 @@
 axe-core (pinned, checked against the registry's integrity: `axe.py`) is
 injected into each built page after it loads; the scheme is chosen the way a
 reader's system chooses it, by emulating `prefers-color-scheme`, which the
-palette in mkdocs.yml follows. A serious or critical violation (or any of the few
-best-practice rules in `ALSO`) fails the test, naming the page, the rule and
-the element. Every violation found, of any
-impact, is written to `artifacts/axe-<view>.json` and counted in the summary.
-Both schemes are checked on a desktop-sized tab; the light one also on a
-phone-sized tab, where other tables overflow and scroll.
+palette in mkdocs.yml follows. Both schemes are checked on a desktop-sized
+tab; the light one also on a phone-sized tab, where more tables overflow and
+scroll. A serious or critical violation (or any of the few best-practice
+rules in `ALSO`) fails the test, naming the page, the rule and the element.
+Every violation found, of any impact, is written to `artifacts/axe-<view>.json`
+and counted in the summary.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ VIEWS: dict[str, tuple[str, ViewportSize]] = {
 }
 AXE_TIMEOUT_MS = 30_000  # for one page: load, inject, run
 # The whole walk of one view: about 45 pages at 1 to 3 s each on 2 busy cores.
-SCHEME_TIMEOUT_S = 900
+VIEW_TIMEOUT_S = 900
 
 RUN_AXE_JS = """async ([tags, also]) => {
     const rules = Object.fromEntries(also.map((id) => [id, {enabled: true}]));
@@ -108,7 +108,7 @@ def failing(found: dict[str, list[Any]]) -> list[str]:
     ]
 
 
-@pytest.mark.timeout(SCHEME_TIMEOUT_S)
+@pytest.mark.timeout(VIEW_TIMEOUT_S)
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_pages_pass_axe_wcag22_aa(
     browser: Browser, base_url: str, pages: list[str], view: str, axe_script: str, artifacts: Path
