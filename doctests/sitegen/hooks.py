@@ -21,6 +21,8 @@ Registered in `mkdocs.yml` under `hooks:`.
   build, the pinned Pyodide runtime, the reference wheel and the in-browser
   driver are copied under `site/assets/pyodide/` (`doctests.sitegen.pyodide`),
   for `docs/assets/run/run.js` to load on the first click of a Run button.
+* Every table (generated or not) scrolls in a wrapper a keyboard can focus,
+  named for screen readers (`doctests/sitegen/regions.py`).
 * `doctests/sitegen/python-objects.inv` (written by `python -m doctests.sitegen.inventory`) is
   registered with autorefs, so links to the standard library resolve without
   downloading docs.python.org's inventory.
@@ -51,6 +53,7 @@ from doctests.sitegen import (  # noqa: E402
     runnable,
 )
 from doctests.sitegen.pages import compatibility  # noqa: E402
+from doctests.sitegen.regions import RegionNamer  # noqa: E402
 
 INVENTORY = Path(__file__).with_name("python-objects.inv")
 GENERATE = re.compile(r"^[ \t]*<!--\s*generate:\s*(?P<name>[\w.]+)\s*-->[ \t]*$", re.MULTILINE)
@@ -110,6 +113,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     # the harness runs only what the page's own source holds.
     markdown = runnable.mark(markdown, f"docs/{page.file.src_uri}" if page is not None else "page.md")
     markdown = GENERATE.sub(lambda match: render(match["name"]), markdown)
+    # Every table gets a wrapper a keyboard can scroll, named after the heading
+    # above it (doctests/sitegen/regions.py).
+    namer = RegionNamer(fallback=page.title if page is not None and page.title else "table")
+    markdown = namer.label_regions(markdown)
     return SESSION_FENCE.sub(r"\g<indent>\g<fence>pycon\g<rest>\n", markdown)
 
 

@@ -192,6 +192,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"max {run['warm_max_s']} s; {run['passed']}/{run['blocks']} blocks on {run['pages']} pages "
             f"in {run['survey_s']} s; interpreter loads {run['interpreter_loads']}"
         )
+    axe_counts = SUMMARY.get("axe")
+    if axe_counts:
+        terminalreporter.section("axe-core violations (failing elements by rule and impact)")
+        for scheme, by_rule in sorted(axe_counts.items()):
+            total = sum(by_rule.values())
+            terminalreporter.write_line(f"{scheme}: {total} element(s)")
+            for rule, count in sorted(by_rule.items(), key=lambda item: -item[1]):
+                terminalreporter.write_line(f"  {rule:<40} {count:>5}")
     external = SUMMARY.get("external_links")
     if external is not None:
         terminalreporter.section(f"external links ({len(external)}, listed, not fetched)")

@@ -5,6 +5,12 @@ next state is a straight arrow, a transition that skips a state arcs over the
 row, a transition to the same state is a loop on top, and an error row is a
 dashed arrow down to its `RuntimeError`. Colours come from the theme's CSS
 variables (`docs/assets/extra.css`), so the diagram reads in light and dark.
+
+For screen readers each diagram is one image (`role="img"`) named by its
+`<title>` and described by its `<desc>` (`aria-labelledby`,
+`aria-describedby`), which says in words every arrow the picture draws and
+every error message. Nothing is shown only on hover: the error messages are
+in that description and in the transition table under the diagram.
 """
 
 from __future__ import annotations
@@ -39,21 +45,37 @@ def text(x: float, y: float, lines: list[str], anchor: str = "middle") -> str:
     return f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}">{spans}</text>'
 
 
-def edge(path: str, label_svg: str, marker: str, tooltip: str | None = None) -> str:
-    kind = "edge" if tooltip is None else "edge error"
-    title = "" if tooltip is None else f"<title>{escape(tooltip)}</title>"
-    return f'<g class="{kind}">{title}<path d="{path}" marker-end="url(#{marker})"/>{label_svg}</g>'
+def edge(path: str, label_svg: str, marker: str, *, error: bool = False) -> str:
+    kind = "edge error" if error else "edge"
+    return f'<g class="{kind}"><path d="{path}" marker-end="url(#{marker})"/>{label_svg}</g>'
+
+
+def description(side: Side) -> str:
+    """The diagram in words, for its `<desc>`: the states, each transition, each error."""
+    rows = [row for row in TABLE if row.side is side]
+    states = ", ".join(state.name for state in WebSocketState)
+    sentences = [f"States, left to right: {states}."]
+    for row in rows:
+        if row.next_state is not None:
+            sentences.append(f"From {row.state.name}, {label(row)} moves to {row.next_state.name}.")
+        elif row.error is not None:
+            message = row.error.replace("{type!r}", "the type of the message").rstrip(".")
+            sentences.append(f"In {row.state.name}, {label(row)} raises RuntimeError: {message}.")
+    return " ".join(sentences)
 
 
 def diagram(side: Side) -> str:
     rows = [row for row in TABLE if row.side is side]
     states = list(WebSocketState)
     width = MARGIN * 2 + len(states) * BOX_W + (len(states) - 1) * GAP
-    arrow, error_arrow = f"arrow-{side.name.lower()}", f"error-{side.name.lower()}"
+    name = side.name.lower()
+    arrow, error_arrow = f"arrow-{name}", f"error-{name}"
     parts = [
         f'<svg class="state-diagram" viewBox="0 0 {width} {HEIGHT}" width="{width}" height="{HEIGHT}" '
-        f'role="img" aria-labelledby="title-{side.name.lower()}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="title-{side.name.lower()}">{side.value}: {WHAT_MOVES[side]}</title>',
+        f'role="img" aria-labelledby="title-{name}" aria-describedby="desc-{name}" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="title-{name}">{side.value}: {WHAT_MOVES[side]}</title>',
+        f'<desc id="desc-{name}">{escape(description(side))}</desc>',
         "<defs>",
         *(
             f'<marker id="{name}" class="{cls}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
@@ -88,7 +110,7 @@ def diagram(side: Side) -> str:
             x = centre_x(row.state)
             path = f"M{x:.0f},{TOP + BOX_H} L{x:.0f},{TOP + BOX_H + 28}"
             parts.append(
-                edge(path, text(x, TOP + BOX_H + 44, [f"{label(row)} → RuntimeError"]), error_arrow, row.error)
+                edge(path, text(x, TOP + BOX_H + 44, [f"{label(row)} → RuntimeError"]), error_arrow, error=True)
             )
     for state in states:
         x = centre_x(state) - BOX_W / 2

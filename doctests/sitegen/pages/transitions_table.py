@@ -5,6 +5,7 @@ from __future__ import annotations
 from reference_impl.transitions import ANY, OTHER, TABLE, Row, WebSocketState
 
 PSEUDO = {ANY: "*any* (nothing is read)", OTHER: "*any other type*"}
+REGION_LABEL = "Transition table: side, state, message type, outcome"
 
 
 def outcome(row: Row) -> str:
@@ -26,4 +27,7 @@ def render() -> str:
     rows = len(TABLE)
     errors = sum(row.error is not None for row in TABLE)
     lines += ["", f"{rows} rows: {rows - errors} transitions and {errors} errors, read from `TABLE` at build time."]
-    return '<div class="generated-table" markdown>\n\n' + "\n".join(lines) + "\n\n</div>"
+    # The table is wider than a phone: it scrolls in its wrapper, which a
+    # keyboard can focus (and so scroll) and a screen reader announces by name.
+    wrapper = f'<div class="generated-table" role="region" tabindex="0" aria-label="{REGION_LABEL}" markdown>'
+    return wrapper + "\n\n" + "\n".join(lines) + "\n\n</div>"
