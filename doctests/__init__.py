@@ -12,7 +12,8 @@ One folder per job:
 * `doctests.measure`: the programs that measure what the site shows: the
   server probe (`probe`), the benchmarks (`bench`, `bench_messages`,
   `bench_echo`) and the load figures (`reliability`, `load`, `load_server`);
-* `doctests.builddata`: the one owner of every generated file under `build/`.
+* `doctests.builddata`: the one owner of every generated file under `build/`;
+* `doctests.reference`: what the tooling knows about each module of `reference_impl`.
 
 `__main__` is the command line of the runner and the spec check. Tests live
 under `tests/`, never here.
