@@ -96,7 +96,7 @@ class Hosted:
         """The host's per-example figures (no proxy: http.client talks to the address given)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.process.port, timeout=WAIT)
         try:
-            connection.request("GET", HOST_STATS)
+            connection.request("GET", HOST_STATS, headers={"Connection": "close"})
             return dict(json.loads(connection.getresponse().read()))
         finally:
             connection.close()
