@@ -19,6 +19,7 @@ server) and `tests/servers/` (every example on every server).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import importlib.metadata
 import os
@@ -28,10 +29,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -42,6 +43,7 @@ STARTUP = 20.0  # Seconds a server may take to answer its first request (two cor
 STOP_WAIT = 8.0  # Seconds a server may take to exit after the signal before it is killed.
 
 Json = dict[str, Any]
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -309,21 +311,32 @@ class Process:
         return self.record
 
 
+def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` in an event loop of its own: this thread's, or, when a loop already runs
+    here (as under Playwright's synchronous API), a short-lived thread's."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @contextlib.contextmanager
 def running(
     server: Server, app: str, folder: Path, ready: bytes, env: dict[str, str] | None = None, role: str = "run"
 ) -> Iterator[Process]:
     """`Process` for synchronous code: started and ready on entry, stopped and checked on exit.
 
-    Must not be entered while an event loop runs in this thread (it runs its own, briefly).
+    Its waits run in an event loop of their own (`run_to_end`).
 
     Raises:
         RuntimeError: The server did not answer `ready` within `STARTUP` seconds.
     """
     process = Process(server, folder, role, app, env)
     try:
-        asyncio.run(process.ready(ready))
+        run_to_end(process.ready(ready))
         yield process
     finally:
         if "exit_code" not in process.record:
-            asyncio.run(process.stop())
+            run_to_end(process.stop())
