@@ -339,4 +339,9 @@ def running(
         yield process
     finally:
         if "exit_code" not in process.record:
-            run_to_end(process.stop())
+            try:
+                run_to_end(process.stop())
+            finally:
+                if process.popen.poll() is None:  # `stop` itself failed: nothing may outlive the block.
+                    os.killpg(process.popen.pid, signal.SIGKILL)
+                    process.popen.wait(timeout=5)
