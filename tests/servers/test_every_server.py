@@ -1,6 +1,9 @@
-"""Every example on every server: the five configurations of `doctests.measure.servers.SERVERS`.
+"""Every example on every other server: Hypercorn, Daphne and Granian (`doctests.measure.servers.SERVERS`).
 
-Each server starts once for this module, as a subprocess serving
+`test_examples.py` runs the examples on uvicorn's two backends, in a thread,
+where the tests can look inside; this module runs the same checks on the
+other three configurations, so that every example runs on all five. Each
+server starts once for this module, as a subprocess serving
 `doctests.measure.example_host`: every example, as written and with its
 import swapped to FastAPI, behind one app, at `/IMPL/NAME/`. The real
 `websockets` client drives each example as `test_examples.py` does on uvicorn;
@@ -47,9 +50,9 @@ from .conftest import LIBRARIES
 pytestmark = pytest.mark.asyncio
 HOSTED = ("echo", "closing", "json_api", "subprotocol", "auth", "auth_options", "push", "chat")
 SLOW_BACKLOG = 256 * 1024  # The chat's MAX_BACKLOG in the host: a small one makes the slow-client drop quick.
-UVICORN = ("uvicorn-sansio", "uvicorn-wsproto")
 
 # What differs from uvicorn, per server, as measured; `docs/examples/index.md` says the same.
+# (The uvicorn entries are what `test_examples.py` asserts there; run under this harness, they hold too.)
 # Daphne sends no close reason (row close-reason).
 SERVER_REASON = {"daphne": False}
 # Daphne sends nothing for an empty message: it tests `message.get("text")` for truth, so "" and b""
@@ -119,7 +122,10 @@ class Hosted:
         return False
 
 
-@pytest.fixture(scope="module", params=SERVERS, ids=[server.id for server in SERVERS])
+OTHERS = [server for server in SERVERS if server.package != "uvicorn"]
+
+
+@pytest.fixture(scope="module", params=OTHERS, ids=[server.id for server in OTHERS])
 def hosted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosted]:
     """One server per configuration for the whole module; stopped, and checked for leftovers, at the end."""
     server: Server = request.param
@@ -316,6 +322,7 @@ SLOW_CLIENT_DROPPED = {"daphne": False}
 
 async def test_chat_slow_client(hosted: Hosted) -> None:
     # As written only: whether `send` waits is the server's doing, whichever import the example has.
+    # (On uvicorn, `test_examples.py` has the same test.)
     route, size, limit = "reference_impl/chat", 16 * 1024, 600
     close_frame = (0x8, (1013).to_bytes(2, "big") + b"too slow")
     dropped_expected = SLOW_CLIENT_DROPPED.get(hosted.server.id, True)
