@@ -3,7 +3,10 @@
 The server runs in a subprocess (`doctests/measure/load_server.py`) on a socket this
 process bound to 127.0.0.1 port 0 and passed down, so its memory and file
 descriptors are measured on their own. The clients are real `websockets`
-asyncio clients, all in this process's one event loop.
+asyncio clients, all in this process's one event loop. `serve_on` runs an
+example on Hypercorn, Daphne or Granian instead (`doctests.measure.servers`),
+with the same stats endpoint, so the chat's burst and stall rounds run on
+every server.
 
 Every message carries its sender and a sequence number (`"SENDER SEQ
 PADDING"`), and every receiver keeps a `Ledger` per sender, so a message lost,
@@ -554,7 +557,8 @@ async def chat_stall(server: Server, good: int, messages: int, time_limit: float
     """
     size = overflow_size(good * messages, server.max_backlog)
     conns = await open_clients(server, good)
-    stalled = await open_client(server, small_buffer=True)
+    # A short close timeout: where the member is never dropped (Daphne), its close waits behind its backlog.
+    stalled = await open_client(server, small_buffer=True, close_timeout=2)
     problems: list[str] = []
     if WINDOW * size >= server.max_backlog:
         problems.append(f"{WINDOW} messages of {size} bytes could overflow a good member too: send more, smaller")
