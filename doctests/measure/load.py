@@ -3,7 +3,10 @@
 The server runs in a subprocess (`doctests/measure/load_server.py`) on a socket this
 process bound to 127.0.0.1 port 0 and passed down, so its memory and file
 descriptors are measured on their own. The clients are real `websockets`
-asyncio clients, all in this process's one event loop.
+asyncio clients, all in this process's one event loop. `serve_on` runs an
+example on Hypercorn, Daphne or Granian instead (`doctests.measure.servers`),
+with the same stats endpoint, so the chat's burst and stall rounds run on
+every server.
 
 Every message carries its sender and a sequence number (`"SENDER SEQ
 PADDING"`), and every receiver keeps a `Ledger` per sender, so a message lost,
@@ -47,6 +50,9 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+
+from doctests.measure import servers
+from doctests.measure.load_server import STATS_PATH
 
 SERVER = Path(__file__).resolve().parent / "load_server.py"
 BACKENDS = ("websockets-sansio", "wsproto")
@@ -122,6 +128,7 @@ class Server:
     log: Any  # The temporary file holding the subprocess's stdout and stderr.
     env: dict[str, str] = field(default_factory=dict)  # What the subprocess got on top of ours.
     log_text: str = ""
+    handle: servers.Process | None = None  # Set by `serve_on`: stopped by signal, not by `STOP_PATH`.
 
     @property
     def max_backlog(self) -> int:
@@ -136,7 +143,8 @@ class Server:
         """GET one of the wrapper's endpoints (no proxy: http.client talks to the address given)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            connection.request("GET", path)
+            # "Connection: close": Hypercorn keeps a closed keep-alive connection (a task, an fd) for seconds.
+            connection.request("GET", path, headers={"Connection": "close"})
             response = connection.getresponse()
             return dict(json.loads(response.read()))
         finally:
@@ -181,7 +189,14 @@ class Server:
         return False
 
     def stop(self, within: float = 10.0) -> int | None:
-        """Ask uvicorn to shut down gracefully; return the exit code (None if it had to be killed)."""
+        """Ask uvicorn to shut down gracefully; return the exit code (None if it had to be killed).
+
+        A server of `serve_on` gets SIGINT instead (`servers.Process.stop`); None also when a process was left.
+        """
+        if self.handle is not None:
+            record = asyncio.run(self.handle.stop())
+            self.log_text = self.handle.log_text()
+            return None if record["killed"] or record["left_over"] else record["exit_code"]
         with contextlib.suppress(OSError, http.client.HTTPException):
             self.get("/__load__/stop", timeout=within)
         try:
@@ -231,6 +246,24 @@ def serve(
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
         log.close()
+
+
+@contextlib.contextmanager
+def serve_on(app: str, config: servers.Server, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Serve example APP on any server of `servers.SERVERS`, through `doctests.measure.example_host`.
+
+    The same `/__load__/stats` as `serve` (the example wrapped in `load_server.Watched`), so every
+    round runs unchanged; the server is started, stopped and checked by `servers.running`.
+    """
+    extra = CHAT_LIMITS | (env or {})
+    host = {"EXAMPLE_HOST_APPS": app, "EXAMPLE_HOST_IMPLS": "reference_impl"}
+    with (
+        tempfile.TemporaryDirectory(prefix="load-") as folder,
+        servers.running(config, "doctests.measure.example_host:app", Path(folder), servers.http_get(STATS_PATH),
+                        extra | host, role=app) as process,
+        process.log.open("rb") as log,
+    ):  # fmt: skip
+        yield Server(app, config.id, process.popen, process.port, log, extra, handle=process)
 
 
 def server_problems(server: Server, code: int | None) -> list[str]:
@@ -524,7 +557,8 @@ async def chat_stall(server: Server, good: int, messages: int, time_limit: float
     """
     size = overflow_size(good * messages, server.max_backlog)
     conns = await open_clients(server, good)
-    stalled = await open_client(server, small_buffer=True)
+    # A short close timeout: where the member is never dropped (Daphne), its close waits behind its backlog.
+    stalled = await open_client(server, small_buffer=True, close_timeout=2)
     problems: list[str] = []
     if WINDOW * size >= server.max_backlog:
         problems.append(f"{WINDOW} messages of {size} bytes could overflow a good member too: send more, smaller")

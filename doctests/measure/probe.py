@@ -19,8 +19,8 @@ each server's configuration and command line, not waited for. Run it with:
 
     python -m doctests.measure.probe    # see builddata.SERVERS
 
-The module also holds `running_server`, which the tests under `tests/servers/`
-use to start and stop uvicorn in a thread.
+The servers are started and stopped by `doctests.measure.servers`, which the
+tests use too; `running_server` (uvicorn in a thread) is re-exported from there.
 """
 
 from __future__ import annotations
@@ -29,269 +29,42 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import importlib.metadata
 import inspect
 import json
 import os
 import signal
-import socket
 import struct
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from doctests import ROOT
 from doctests.builddata import SERVERS as OUTPUT
 from doctests.measure.probe_app import APP_WAIT, LONG_REASON
+from doctests.measure.servers import (
+    BACKENDS,
+    SERVERS,
+    STOP_WAIT,
+    Process,
+    Server,
+    running_server,
+    version,
+)
 
-BACKENDS = ("websockets-sansio", "wsproto")
+__all__ = ["BACKENDS", "CASES", "SERVERS", "SHUTDOWN", "SHUTDOWN_RUNS", "measure", "running_server"]
+
 WINDOW = 1.5  # Seconds the client watches for something that may never come.
-STARTUP = 20.0  # Seconds a server may take to answer its first handshake (two cores, five servers).
-STOP_WAIT = 8.0  # Seconds a server may take to exit after the signal before it is killed.
 SHUTDOWN_RUNS = 2  # Runs per signal of the shutdown case.
 APP = "doctests.measure.probe_app:app"
 MiB = 1024 * 1024
 
 Json = dict[str, Any]
-
-
-@contextlib.contextmanager
-def running_server(app: Any, ws: str, **config: Any) -> Iterator[tuple[str, uvicorn.Server]]:
-    """Run uvicorn in a thread on 127.0.0.1 with a free port, and stop it on exit.
-
-    Args:
-        app: The ASGI app.
-        ws: The uvicorn WebSocket backend, e.g. "websockets-sansio" or "wsproto".
-        **config: More `uvicorn.Config` options.
-
-    Yields:
-        `("127.0.0.1:PORT", server)`.
-
-    Raises:
-        RuntimeError: The server did not start, or did not stop, within 5 seconds.
-    """
-    # Binding port 0 ourselves and handing uvicorn the socket means no port is
-    # ever fixed and there is no race between picking a port and binding it.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    options: dict[str, Any] = {"lifespan": "off", "log_level": "warning", "timeout_graceful_shutdown": 2}
-    server = uvicorn.Server(uvicorn.Config(app, ws=ws, **(options | config)))
-    # Signal handlers are only installed from the main thread, so a thread is safe.
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{ws}", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 5
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn ({ws}) did not start")
-            time.sleep(0.005)
-        yield f"127.0.0.1:{port}", server
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
-        if thread.is_alive():
-            raise RuntimeError(f"uvicorn ({ws}) did not stop within 5 s")
-
-
-# The servers -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Server:
-    """One server configuration the probe measures.
-
-    Attributes:
-        id: A short name, used as the key in the JSON and in test ids.
-        name: The column heading.
-        package: The distribution whose installed version is recorded.
-        module: What `python -m` runs.
-        options: The command-line options, with `{port}` or `{fd}` filled in at start.
-        by_fd: Whether the probe binds 127.0.0.1:0 itself and passes the socket;
-            otherwise it picks a free port and the server binds it.
-    """
-
-    id: str
-    name: str
-    package: str
-    module: str
-    options: tuple[str, ...]
-    by_fd: bool
-
-    def command(self, where: int) -> list[str]:
-        filled = [option.format(port=where, fd=where) for option in self.options]
-        return [sys.executable, "-m", self.module, *filled, APP]
-
-
-# uvicorn has `--fd`, but wraps the descriptor as an AF_UNIX socket (uvicorn/config.py), which would
-# garble `scope["server"]`; Granian has no descriptor option. Those two get a free port instead.
-SERVERS = (
-    *(
-        Server(
-            f"uvicorn-{backend.split('-')[-1]}",
-            f"uvicorn ({backend})",
-            "uvicorn",
-            "uvicorn",
-            ("--host", "127.0.0.1", "--port", "{port}", "--ws", backend, "--log-level", "warning"),
-            by_fd=False,
-        )
-        for backend in BACKENDS
-    ),
-    Server("hypercorn", "Hypercorn", "hypercorn", "hypercorn", ("--bind", "fd://{fd}"), by_fd=True),
-    Server("daphne", "Daphne", "daphne", "daphne", ("--fd", "{fd}"), by_fd=True),
-    Server(
-        "granian",
-        "Granian (ASGI)",
-        "granian",
-        "granian",
-        ("--interface", "asgi", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--log-level", "warning"),
-        by_fd=False,
-    ),
-)
-
-
-def version(package: str) -> str | None:
-    """The installed version of `package`, from its metadata, or None."""
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def proc_stat(pid: int) -> tuple[str, int, int] | None:
-    """`(state, parent pid, process group)` of a live process, or None."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text.rpartition(")")[2].split()
-    return fields[0], int(fields[1]), int(fields[2])
-
-
-def alive(pid: int) -> bool:
-    stat = proc_stat(pid)
-    return stat is not None and stat[0] != "Z"
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live process below `pid`, found through /proc."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := proc_stat(int(entry.name))) and stat[0] != "Z":
-            parents.setdefault(stat[1], []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return sorted(found)
-
-
-def group_members(group: int) -> list[int]:
-    """Live processes in process group `group`."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := proc_stat(int(entry.name))) and stat[0] != "Z" and stat[2] == group:
-            members.append(int(entry.name))
-    return members
-
-
-class Process:
-    """One server process: started in its own session, stopped by its own pid, checked for leftovers."""
-
-    def __init__(self, server: Server, folder: Path, role: str) -> None:
-        self.server, self.folder, self.role = server, folder, role
-        self.log = folder / f"{server.id}.{role}.log"
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.bind(("127.0.0.1", 0))
-        self.port = listener.getsockname()[1]
-        if server.by_fd:
-            listener.listen(128)
-            listener.set_inheritable(True)
-            where = listener.fileno()
-        else:
-            listener.close()  # A free port now; the server binds it a moment later.
-            where = self.port
-        self.command = server.command(where)
-        env = os.environ | {
-            "PROBE_NOTES": str(folder),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
-        with self.log.open("wb") as log:
-            self.popen = subprocess.Popen(
-                self.command,
-                cwd=folder,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                pass_fds=(where,) if server.by_fd else (),
-                start_new_session=True,
-            )
-        if server.by_fd:
-            listener.close()
-        self.started = time.monotonic()
-        self.record: Json = {"role": role, "pid": self.popen.pid}
-
-    async def ready(self) -> None:
-        """Wait until a handshake succeeds. Raises RuntimeError after `STARTUP` seconds."""
-        deadline = self.started + STARTUP
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                break
-            wire, _ = await Wire.open(self.port, f"/ready/{uuid.uuid4().hex[:12]}", window=1.0)
-            if wire is not None:
-                wire.abort()
-                self.record["startup_seconds"] = round(time.monotonic() - self.started, 2)
-                return
-            await asyncio.sleep(0.1)
-        await self.stop()
-        tail = self.log.read_text(errors="replace")[-600:]
-        raise RuntimeError(f"{self.server.name} did not start within {STARTUP:g} s: {tail}")
-
-    async def stop(self, signum: int = signal.SIGINT) -> Json:
-        """Signal the server's own pid; after `STOP_WAIT` s, kill its group. Check no process is left."""
-        children = descendants(self.popen.pid)
-        signalled = time.monotonic()
-        if self.popen.poll() is None:
-            os.kill(self.popen.pid, signum)
-        for _ in range(int(STOP_WAIT / 0.02) + 1):
-            if self.popen.poll() is not None or time.monotonic() - signalled > STOP_WAIT:
-                break
-            await asyncio.sleep(0.02)
-        killed = self.popen.poll() is None
-        if killed:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(timeout=5)
-        for _ in range(150):  # Children get up to 3 s to follow their parent.
-            if not any(alive(pid) for pid in children):
-                break
-            await asyncio.sleep(0.02)
-        left_over = sorted({pid for pid in children if alive(pid)} | set(group_members(self.popen.pid)))
-        for pid in left_over:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        self.record |= {
-            "signal": signal.Signals(signum).name,
-            "children": children,
-            "exit_code": self.popen.returncode,
-            "exit_seconds": round(time.monotonic() - signalled, 2),
-            "killed": killed,
-            "left_over": left_over,
-        }
-        return self.record
 
 
 # The raw client ----------------------------------------------------------------
@@ -677,10 +450,24 @@ async def run_case(case: Case, port: int, folder: Path) -> Json:
     }
 
 
+def start(server: Server, folder: Path, role: str) -> Process:
+    """One server process running the probe app, which writes its notes into `folder`."""
+    return Process(server, folder, role, APP, env={"PROBE_NOTES": str(folder)})
+
+
+def ready_request() -> bytes:
+    """A WebSocket handshake on a path of its own: a server is ready once it answers it."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    return (
+        f"GET /ready/{uuid.uuid4().hex[:12]} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
 async def shutdown_run(server: Server, signum: int, folder: Path) -> Json:
     """A fresh server, one connection with the app in `receive()`, then the signal."""
-    process = Process(server, folder, f"{signal.Signals(signum).name}-{uuid.uuid4().hex[:6]}")
-    await process.ready()
+    process = start(server, folder, f"{signal.Signals(signum).name}-{uuid.uuid4().hex[:6]}")
+    await process.ready(ready_request())
     nonce = uuid.uuid4().hex[:12]
     wire, handshake = await Wire.open(process.port, f"/shutdown/{nonce}")
     client: Json = {"handshake": handshake}
@@ -702,9 +489,9 @@ async def shutdown_run(server: Server, signum: int, folder: Path) -> Json:
 async def probe_server(server: Server, folder: Path) -> Json:
     """Every case on one server, then the shutdown runs; each process checked after it stops."""
     started = time.monotonic()
-    process = Process(server, folder, "cases")
+    process = start(server, folder, "cases")
     try:
-        await process.ready()
+        await process.ready(ready_request())
         cases = {case.id: await run_case(case, process.port, folder) for case in CASES}
     finally:
         processes = [await process.stop()]

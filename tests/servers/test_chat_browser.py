@@ -1,4 +1,10 @@
-"""The chat page of `docs/examples/chat.py` in headless Chromium: two pages talk to each other."""
+"""The chat page of `docs/examples/chat.py` in headless Chromium: two pages talk to each other, on every server.
+
+Each of the five configurations of `doctests.measure.servers.SERVERS` serves
+the example (through `doctests.measure.example_host`, which hands `/` and the
+page's own `ws://host/` to the chat) as a subprocess, stopped and checked for
+leftover processes after the test.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from doctests.measure import chromium
-from doctests.measure.probe import BACKENDS, running_server
-
-from .conftest import load_example
+from doctests.measure.example_host import HOST_STATS
+from doctests.measure.servers import SERVERS, Server, http_get, running, version
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -38,13 +43,16 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_two_pages_chat(browser: Browser, backend: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS, ids=[server.id for server in SERVERS])
+def test_two_pages_chat(browser: Browser, server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    module = load_example("chat", "reference_impl", tmp_path)
+    if version(server.package) is None:
+        pytest.skip(f"{server.package} is not installed")
     urls: list[str] = []
-    with running_server(module.app, backend) as (address, _):
+    env = {"EXAMPLE_HOST_APPS": "chat"}
+    with running(server, "doctests.measure.example_host:app", tmp_path, http_get(HOST_STATS), env) as process:
+        address = process.address
         context = browser.new_context()
         try:
             context.set_default_timeout(TIMEOUT_MS)
@@ -68,6 +76,8 @@ def test_two_pages_chat(browser: Browser, backend: str, tmp_path: Path) -> None:
             expect(one.locator("#log li")).to_have_text(["hello from one", "<b>hi</b> from two", "still here"])
         finally:
             context.close()
+    assert process.record["exit_code"] == 0
+    assert process.record["left_over"] == []
     assert f"http://{address}/" in urls
     assert f"ws://{address}/" in urls
     assert {urlsplit(url).hostname for url in urls} == {"127.0.0.1"}, urls
