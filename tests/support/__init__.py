@@ -6,8 +6,9 @@
 
 Shared with the measurement programs, so they live in `doctests`: the
 repository root (`doctests.ROOT`), Chromium's path, flags and skip reason
-(`doctests.measure.chromium`), starting an example app under a server
-(`doctests.measure.probe.running_server` in a thread,
-`doctests.measure.load.serve` in a process), and swapping an example's import
+(`doctests.measure.chromium`), starting a server for an example app
+(`doctests.measure.servers`; uvicorn in a thread with
+`doctests.measure.probe.running_server`, in a process with
+`doctests.measure.load.serve`), and swapping an example's import
 (`doctests.spec.impl.swap_example_import`).
 """
