@@ -91,11 +91,13 @@ FLAVOUR_LIBRARIES: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 
 
-# What an example tagged `starlette` (the testing tutorial: `TestClient`, pytest with pytest-timeout) needs
-# besides Starlette itself; each entry is satisfied by any one of its import names. A checkout has them
-# all; an implementer's environment may not, and then those examples are skipped, not failed.
+# What an example with these tags needs besides the implementation: `starlette` (the testing tutorial:
+# `TestClient`, pytest with pytest-timeout) and `redis` (the cross-process chat). Each entry is satisfied
+# by any one of its import names. A checkout has them all; an implementer's environment may not, and
+# then those examples are skipped, saying why, not failed.
 TAG_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "starlette": (("httpx2", "httpx"), ("pytest",), ("pytest_timeout",)),
+    "redis": (("redis",),),
 }
 
 
