@@ -6,63 +6,35 @@ times sequential round trips (send a text message, await its echo) against
 each in turn, round-robin, so that drift hits both alike. The Starlette server
 runs a temporary copy of `echo.py` whose only change is the import line.
 
-Every server is started on a socket this process bound to port 0 and passed
-down, and is stopped (and waited for) before `measure` returns.
+Every server is started by `doctests.measure.servers` on a free loopback
+port, and is stopped (and checked for leftovers) before `measure` returns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from doctests import EXAMPLES, ROOT
+from doctests import EXAMPLES
+from doctests.measure import servers
 from doctests.spec.impl import swap_example_import
 
 ECHO = EXAMPLES / "echo.py"
 BACKEND = "websockets-sansio"
 
-SERVE = """
-import socket, sys, uvicorn
-sys.path.insert(0, sys.argv[1])
-from echo import app
-sock = socket.socket(fileno=int(sys.argv[2]))
-config = uvicorn.Config(app, ws=sys.argv[3], lifespan="off", log_level="warning")
-uvicorn.Server(config).run(sockets=[sock])
-"""
-
 
 @contextlib.contextmanager
 def serve(app_dir: Path) -> Iterator[int]:
-    """Serve `app_dir/echo.py` in a subprocess; yield its port; stop it on exit."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    port = listener.getsockname()[1]
-    fd = listener.fileno()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(app_dir), str(fd), BACKEND],
-        pass_fds=[fd],
-        cwd=ROOT,
-    )
-    listener.close()  # the child holds its own copy
-    try:
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """Serve `app_dir/echo.py` under uvicorn in a process of its own (`doctests.measure.servers`); yield its port."""
+    server = servers.BY_ID[f"uvicorn-{BACKEND.split('-')[-1]}"]
+    with servers.running(server, "echo:app", app_dir, servers.http_get("/"), role="bench") as process:
+        yield process.port
 
 
 async def round_trips(port: int, count: int) -> float:
