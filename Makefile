@@ -60,7 +60,7 @@ lint: $(VENV)/.installed  ## ruff check and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV)/.installed  ## mypy --strict over reference_impl
+typecheck: $(VENV)/.installed  ## mypy --strict over reference_impl and the tooling (doctests, asgi_ws_spec)
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.installed  ## Unit tests of reference_impl, with the 100 % line and branch coverage gate

@@ -784,10 +784,11 @@ async def echo_faults(
         *faults,
         *(stuff(c, 1000 + i) for i, c in enumerate(silent)),
     )
-    sent = results[-len(silent) :]
+    sent = [count for count in results[-len(silent) :] if isinstance(count, int)]
     outcome["never_read_result"] = {"sent_before_blocked": sent, "limit": limit, "size": 4096}
     problems = []
-    for i, ledger in enumerate(results[:first]):
+    ledgers = [ledger for ledger in results[:first] if isinstance(ledger, Ledger)]
+    for i, ledger in enumerate(ledgers):
         problems += ledger_problems(f"client {i}", {i: ledger}, {i: messages})
     if any(count >= limit for count in sent):
         problems.append(f"a never-reading client sent all {limit} messages: the server never stopped reading it")
@@ -850,8 +851,8 @@ async def chat_faults(
     outcome["never_read_result"] = {"received": got, "of": total, "close_code": code, "close_reason": reason}
     if code != 1013 or got >= total:
         problems.append(f"the never-reading client got {got} of {total} messages and close code {code} {reason!r}")
-    for sender, ledger in late_ledgers.items():
-        if ledger.duplicated or ledger.skipped:
+    for sender, late_ledger in late_ledgers.items():
+        if late_ledger.duplicated or late_ledger.skipped:
             problems.append(f"the never-reading client got sender {sender}'s messages out of order")
     return problems
 

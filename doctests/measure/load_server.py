@@ -126,7 +126,7 @@ class Watched:
 def sender_of(message: dict[str, Any]) -> str:
     """The sender a load-test payload names: its first word ("SENDER SEQ xxx...")."""
     data = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
-    text = data.decode(errors="replace") if isinstance(data, bytes) else data
+    text = data.decode(errors="replace") if isinstance(data, bytes) else str(data)
     return text.split(" ", 1)[0]
 
 

@@ -33,7 +33,7 @@ def problems(log: list[str]) -> list[str]:
 def uvicorn_text(case: dict[str, Any]) -> str:
     after = f", {case['uvicorn_after']:g} s after the signal" if case["uvicorn_after"] is not None else ""
     logged = problems(case["log"])
-    return case["uvicorn"] + after + (f"; logged {code(logged)}" if logged else "")
+    return str(case["uvicorn"]) + after + (f"; logged {code(logged)}" if logged else "")
 
 
 def rows(cases: list[dict[str, Any]]) -> list[str]:
