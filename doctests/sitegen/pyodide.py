@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import tomllib
 from pathlib import Path
 
 from doctests import ROOT
@@ -60,6 +61,24 @@ PIP_WHEEL = (
     "--no-build-isolation",
 )
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "reference_impl")
+# The page needs only `reference_impl`; the project's own wheel also ships the
+# spec check and its pages. So the build gets a pyproject of its own, with the
+# project's name and version, naming that one package.
+PAGE_PYPROJECT = """[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{name}"
+version = "{version}"
+requires-python = ">=3.11"
+
+[tool.setuptools]
+packages = ["reference_impl"]
+
+[tool.setuptools.package-data]
+reference_impl = ["py.typed"]
+"""
 
 
 class MissingRuntime(FileNotFoundError):
@@ -170,6 +189,8 @@ def build_wheel() -> Path:
                 shutil.copytree(path, tree / entry, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copyfile(path, tree / entry)
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+        (tree / "pyproject.toml").write_text(PAGE_PYPROJECT.format(name=project["name"], version=project["version"]))
         out = Path(scratch) / "dist"
         subprocess.run(
             [*PIP_WHEEL, "--wheel-dir", str(out), str(tree)],
