@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from markdown.extensions.toc import slugify
 from playwright.sync_api import Browser, Error, Page
 
 from reference_impl.websockets import WebSocket
@@ -85,3 +86,35 @@ def test_search_finds_method(search_page: Page, site_dir: Path, base_url: str, n
     except Error:
         shown = [href.removeprefix(base_url.rstrip("/")) for href in search_page.evaluate(RESULTS_JS)]
         pytest.fail(f"searching {name!r} shows no entry for it on {targets}; results: {shown[:15]}")
+
+
+# Pasting an error text a reader sees into the search box lands on its entry on
+# the troubleshooting page. The texts come from the code that raises them.
+def pasted_errors() -> list[str]:
+    from reference_impl.transitions import TABLE
+    from reference_impl.websockets import NOT_CONNECTED
+
+    errors = [row.error for row in TABLE if row.error and row.error.startswith("Cannot call")]
+    return [NOT_CONNECTED, *errors]
+
+
+TROUBLESHOOTING_JS = r"""([paths, anchor]) => [...document.querySelectorAll(".md-search-result a[href]")].some(
+    (link) => paths.includes(new URL(link.href).pathname) && new URL(link.href).hash === "#" + anchor)"""
+
+
+@pytest.mark.parametrize("text", pasted_errors())
+def test_pasting_an_error_text_finds_its_troubleshooting_entry(
+    search_page: Page, site_dir: Path, base_url: str, text: str
+) -> None:
+    page = built_page(site_dir, "how-to/troubleshooting")
+    assert page is not None, "no built troubleshooting page"
+    paths = sorted(url_paths(page))
+    box = search_page.locator(".md-search__input")
+    box.fill(text)
+    box.press("End")
+    try:
+        # The entry's heading is the text itself, so its anchor is the text's slug (the toc extension's).
+        search_page.wait_for_function(TROUBLESHOOTING_JS, arg=[paths, slugify(text, "-")], timeout=5000)
+    except Error:
+        shown = [href.removeprefix(base_url.rstrip("/")) for href in search_page.evaluate(RESULTS_JS)]
+        pytest.fail(f"pasting {text!r} shows no entry on {paths}; results: {shown}")
