@@ -9,21 +9,19 @@ skipped, with one line in the summary saying why.
 
 from __future__ import annotations
 
-import http.server
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from doctests import ROOT as REPO
-from doctests.measure import chromium
+from doctests.measure import chromium, run_in_browser
+from tests.support.browser import launched
 
 from .builtsite import html_pages
 from .layout import CODE_FIT_JS, PHONE
@@ -103,39 +101,18 @@ def pages(site_dir: Path) -> list[str]:
     return found
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve files without logging each request to stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def base_url(site_dir: Path) -> Iterator[str]:
-    """The site served on 127.0.0.1 from a thread; the URL ends with '/'."""
-    handler = partial(_QuietHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """The site served on 127.0.0.1 from a thread (as the run-in-browser figures are); the URL ends with '/'."""
+    with run_in_browser.serve(site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the whole session."""
-    if NO_CHROMIUM:  # a test module named explicitly is collected all the same
-        pytest.skip(NO_CHROMIUM)
-    with sync_playwright() as playwright:
-        launched = chromium.launch(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched() as chromium_browser:  # skips, saying why, without Chromium
+        yield chromium_browser
 
 
 @pytest.fixture(scope="session")

@@ -29,9 +29,10 @@ from websockets.exceptions import ConnectionClosed
 
 from doctests import EXAMPLES, ROOT
 from doctests.builddata import SHUTDOWN
-from doctests.measure import chromium, shutdown
+from doctests.measure import shutdown
 from doctests.measure.probe import BACKENDS
 from doctests.sitegen.pages import shutdown as shutdown_page
+from tests.support.browser import launched
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -212,16 +213,8 @@ def browser_function() -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if chromium.missing() is not None:
-        pytest.skip(str(chromium.missing()))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = chromium.launch(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched() as chromium_browser:  # skips, saying why, without Chromium
+        yield chromium_browser
 
 
 def wait_for_echo(page: Page, text: str, within: float = WAIT) -> None:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
@@ -17,6 +17,10 @@ import uvicorn
 from doctests import EXAMPLES
 from doctests.measure.probe import BACKENDS, running_server
 from doctests.spec.impl import swap_example_import
+from tests.support.browser import fresh_context, launched
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
 
 APPS = sorted(path.stem for path in EXAMPLES.glob("*.py"))
 # Each example runs as written, and with its import swapped to FastAPI.
@@ -73,3 +77,22 @@ async def app_finished(server: uvicorn.Server, within: float = 2.0) -> bool:
             return False
         await asyncio.sleep(0.01)
     return True
+
+
+# The browser tests of this folder (auth, the JavaScript client, the chat page):
+# one headless Chromium per module, a fresh context (own cookies) per test.
+BROWSER_TIMEOUT_MS = 5000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the module; the test skips, saying why, without one."""
+    with launched(timeout_ms=BROWSER_TIMEOUT_MS * 4) as chromium_browser:
+        yield chromium_browser
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A browser context of its own, closed at the end of the test."""
+    with fresh_context(browser, BROWSER_TIMEOUT_MS) as fresh:
+        yield fresh

@@ -10,7 +10,6 @@ sees is described in one short string per case; the table on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +19,11 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from doctests import EXAMPLES, ROOT
 from doctests.measure.probe import BACKENDS, running_server
-from tests.support.browser import fresh_context, launched
 
 from .conftest import Serve, load_example
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import BrowserContext, Page
 
 PAGE = ROOT / "docs" / "how-to" / "authenticate.md"
 WAIT = 2.0
@@ -142,20 +140,6 @@ async def test_the_answer_names_our_protocol_never_the_token(serve: Serve) -> No
 
 
 # Chromium ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module; closed at the end."""
-    with launched(timeout_ms=TIMEOUT_MS * 4) as browser:
-        yield browser
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser context (its own cookies), closed at the end of the test."""
-    with fresh_context(browser, TIMEOUT_MS) as context:
-        yield context
 
 
 def open_page(context: BrowserContext, address: str) -> Page:

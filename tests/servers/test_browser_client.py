@@ -23,12 +23,11 @@ import uvicorn
 from doctests import EXAMPLES, ROOT
 from doctests.measure import chromium
 from doctests.measure.probe import running_server
-from tests.support.browser import fresh_context, launched
 
 from .conftest import load_example
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import BrowserContext, Page
 
 TIMEOUT_MS = 5000
 PAGE = (ROOT / "docs" / "how-to" / "browser-client.md").read_text()
@@ -39,20 +38,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(chromium.missing() is not None, reason=str(chromium.missing())),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module; closed at the end."""
-    with launched(timeout_ms=TIMEOUT_MS * 4) as browser:
-        yield browser
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser context (its own cookies), closed at the end of the test."""
-    with fresh_context(browser, TIMEOUT_MS) as context:
-        yield context
 
 
 def open_page(context: BrowserContext, address: str, *scripts: str) -> Page:

@@ -8,7 +8,6 @@ leftover processes after the test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -28,19 +27,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(chromium.missing() is not None, reason=str(chromium.missing())),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module; closed at the end."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = chromium.launch(playwright, timeout_ms=TIMEOUT_MS * 4)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.mark.parametrize("server", SERVERS, ids=[server.id for server in SERVERS])
