@@ -7,6 +7,8 @@ library and `reference_impl`) unless:
 
 * the harness skips it (`<!-- doctest: skip -->`), or a tag says it is about
   FastAPI or Starlette (`fastapi`, `starlette`, or a flavour tag naming them);
+* it sits in a FastAPI or Starlette tab: the browser runs the ASGI tab, as
+  the harness's ASGI pass does, in one namespace per page;
 * it imports anything but the standard library and `reference_impl`
   (fastapi, starlette, pytest, uvicorn, websockets, the reader's own modules);
 * it uses a name that only such a block defines (a later `>>>` block of a
@@ -30,7 +32,7 @@ from typing import Literal
 
 from sybil import Document
 
-from doctests.runner.collect import FENCE_LEXER, directives, include_snippets
+from doctests.runner.collect import FENCE_LEXER, FLAVOURS, directives, include_snippets, tab_of
 
 # Modules a block may import: the standard library and the package the site is about.
 ALLOWED = frozenset(sys.stdlib_module_names) | {"reference_impl", "__future__"}
@@ -80,8 +82,12 @@ def blocks(markdown: str, path: str) -> list[Block]:
                 error = str(problem)
         else:
             code = "\n".join(example.source for example in doctest.DocTestParser().get_examples(source))
+        tab = tab_of(markdown, region.start)
         if error or skip:
             block.runnable, block.reason = False, "the docs harness does not run it either"
+        elif tab in FLAVOURS and FLAVOURS[tab] != "asgi":
+            # The page's namespace in the browser is the ASGI flavour's, as in the harness's ASGI pass.
+            block.runnable, block.reason = False, f"it is the {tab} version; the ASGI tab's runs in the browser"
         elif framework := next((tag for tag in tags if FRAMEWORK_TAG.search(tag)), None):
             block.runnable, block.reason = False, f"it is tagged {framework}, which needs packages the browser lacks"
         bound, used, imported = names(code)

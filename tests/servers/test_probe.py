@@ -208,7 +208,7 @@ def test_the_page_is_one_comparison_table(measured: tuple[Path, Json]) -> None:
     for server in installed:
         assert f"{server['name']} {server['version']}" in markdown
     lines = markdown.splitlines()
-    headers = [index for index, line in enumerate(lines) if line.startswith("| | Case |")]
+    headers = [index for index, line in enumerate(lines) if line.startswith("| Differs | Case |")]
     assert len(headers) == 1
     header = lines[headers[0]]
     assert header.count("|") - 1 == 2 + len(installed)

@@ -596,7 +596,8 @@ def escape(text: str) -> str:
 def table(data: Json) -> list[str]:
     servers = measured(data)
     heading = " | ".join(server["name"].replace(" (", "<br>(") for server in servers)
-    lines = [f"| | Case | {heading} |", "| --- | --- |" + " --- |" * len(servers)]
+    # The first column marks rows where servers disagree; its header says so (no empty header cell).
+    lines = [f"| Differs | Case | {heading} |", "| --- | --- |" + " --- |" * len(servers)]
     for row in ROWS:
         label = f"[{row.label}]({'../' + row.teaches if not row.teaches.startswith('concepts/') else row.teaches[9:]})"
         differs = disagree(row, servers)

@@ -68,7 +68,7 @@ def render() -> str:
     accepts = "accepts" if v.fastapi_needs.contains(v.shown) else "does not accept"
     return "\n".join(
         [
-            "| | Version | From |",
+            "| What | Version | From |",
             "| --- | --- | --- |",
             f"| The behaviour these pages show | Starlette {v.shown} | "
             f"`{builddata.COMPAT_STARLETTE_029.target}`: {passes} |",
