@@ -21,7 +21,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 # Material's end-of-life banner cannot be turned off from mkdocs.yml.
 export NO_MKDOCS_2_WARNING := 1
-.PHONY: help env test lint typecheck unit tooling servers load deploy package stress browser oracle fuzz bench docs doctest spec spec-oracle compat pyodide history serve lock clean distclean
+.PHONY: help env test inputs lint typecheck unit tooling servers load deploy package stress browser oracle fuzz bench docs doctest spec spec-oracle compat pyodide history serve lock clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -53,7 +53,7 @@ $(ORACLE)/.installed: requirements/oracle.txt pyproject.toml
 
 env: $(VENV)/.installed $(ORACLE)/.installed  ## Create or refresh both environments
 
-test: env lint typecheck unit servers load package oracle doctest tooling deploy browser  ## Everything CI runs
+test: env lint typecheck unit inputs servers load package oracle doctest tooling deploy browser  ## Everything CI runs
 	@echo "make test: all checks passed"
 
 lint: $(VENV)/.installed  ## ruff check and format check
@@ -71,7 +71,8 @@ unit: $(VENV)/.installed  ## Unit tests of reference_impl, with the 100 % line a
 tooling: docs  ## Tests of the example runner, the spec check and the page generators
 	$(PY) -m pytest tests/docs -p no:cacheprovider
 
-servers: $(VENV)/.installed  ## The example apps on real uvicorn servers, and the probe of five ASGI servers
+# The probe's test checks the figures this build measured.
+servers: build/servers.json  ## The example apps on real uvicorn servers, and the probe of five ASGI servers
 	$(PY) -m pytest tests/servers -p no:cacheprovider
 
 load: $(VENV)/.installed  ## Scaled-down load and fault tests against the real examples
@@ -80,8 +81,8 @@ load: $(VENV)/.installed  ## Scaled-down load and fault tests against the real e
 browser: docs  ## Browser tests of the built site (headless Chromium; skipped without it)
 	BROWSER_TESTS_SITE_DIR=site $(PY) -m pytest tests/browser -p no:cacheprovider
 
-# The deployment tests compare fresh runs with the figures the pages show, so those come first.
-deploy: docs  ## Deployment: chat across processes (redis-server), nginx, keepalive, shutdown, server messages
+# The deployment tests check the figures this build measured.
+deploy: build/keepalive.json build/shutdown.json build/server-messages.json  ## Deployment: chat across processes (redis-server), nginx, keepalive, shutdown, server messages
 	$(PY) -m pytest tests/deploy -p no:cacheprovider
 
 package: $(VENV)/.installed  ## The install commands of README and the tutorial, run in a fresh venv outside the repository
@@ -160,6 +161,13 @@ pyodide: $(PYODIDE)  ## Fetch the pinned Pyodide from npm (sha512-checked) into 
 
 GENERATED := $(PYODIDE) build/servers.json build/starlette-history.json \
 	build/keepalive.json build/shutdown.json build/server-messages.json build/reliability.json build/bench.json $(COMPAT) build/compat-starlette-0.29.json
+# Two at a time: much of their time is spent waiting on servers and timeouts,
+# and two jobs on two cores leave the timing measurements undisturbed. The
+# benchmark runs alone afterwards, so that nothing competes with it.
+inputs: $(VENV)/.installed $(ORACLE)/.installed  ## Make every generated input of the site under build/
+	$(MAKE) -j2 $(filter-out build/bench.json,$(GENERATED))
+	$(MAKE) build/bench.json
+
 site/.built: $(GENERATED) $(PAGES) $(EXAMPLE_APPS) $(REFERENCE) $(SITEGEN) | $(VENV)/.installed
 	$(VENV)/bin/mkdocs build --strict --quiet
 	touch $@
