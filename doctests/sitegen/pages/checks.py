@@ -12,7 +12,11 @@ import re
 from doctests import ROOT
 
 # The Makefile's variables, as a reader would type the command in the project's environment.
-SHOWN = {"$(VENV)/bin/": "", "$(ORACLE_PY)": ".venv-oracle/bin/python", "$(PY)": "python"}
+SHOWN = {"$(VENV)/bin/": "", "$(ORACLE_PY)": ".venv-oracle/bin/python", "$(PY)": "python", "$(MAKE)": "make"}
+# A list the Makefile names, and what it holds, in words.
+LISTS = {"GENERATED": "every generated input", "COMPAT": "the compatibility reports"}
+FILTER_OUT = re.compile(r"\$\(filter-out (?P<out>[^,]+),\$\((?P<list>\w+)\)\)")
+VARIABLE = re.compile(r"\$\((?P<list>\w+)\)")
 TARGET = re.compile(r"^(?P<name>[a-z][\w.-]*):(?P<prerequisites>[^=#\n]*?)(?:##\s*(?P<help>.*))?$")
 
 
@@ -36,7 +40,8 @@ def shown(step: str) -> str:
     """A recipe line with the Makefile's variables written out."""
     for variable, text in SHOWN.items():
         step = step.replace(variable, text)
-    return step
+    step = FILTER_OUT.sub(lambda m: f"({LISTS.get(m['list'], m['list'])} but {m['out']})", step)
+    return VARIABLE.sub(lambda m: f"({LISTS.get(m['list'], m['list'])})", step)
 
 
 def render() -> str:
