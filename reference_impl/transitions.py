@@ -151,7 +151,7 @@ def observing(observer: Callable[[Row], None]) -> Iterator[Callable[[Row], None]
     Example:
         >>> seen = []
         >>> with observing(seen.append):
-        ...     apply(find(Side.CLIENT, WebSocketState.CONNECTING, "websocket.connect"))
+        ...     apply(TABLE[0])
         <WebSocketState.CONNECTED: 1>
         >>> seen
         [Row(CLIENT, CONNECTING, 'websocket.connect' -> CONNECTED)]
