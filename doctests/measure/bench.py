@@ -106,6 +106,12 @@ def report(data: dict[str, Any]) -> None:
             f"\necho (uvicorn, {echo['backend']}): reference {ps['reference']['best']:.0f}/s, "
             f"starlette {ps['starlette']['best']:.0f}/s, ratio {ps['reference']['best'] / ps['starlette']['best']:.2f}"
         )
+    run = data.get("run_in_browser")
+    if run:
+        print(
+            f"run in browser: cold start {run['cold_s']:.2f} s, warm run {run['warm_median_s']:.3f} s (median), "
+            f"{run['cold_bytes']:,} bytes on the first click; {run['passed']} of {run['blocks']} blocks as shown"
+        )
     for name, figure in data.get("wall_clock", {}).items():
         print(f"{name}: {figure['seconds']:.2f} s (exit {figure['status']}) `{figure['command']}`")
 
