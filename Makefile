@@ -72,7 +72,7 @@ tooling: docs  ## Tests of the example runner, the spec check and the page gener
 	$(PY) -m pytest tests/docs -p no:cacheprovider
 
 # The probe's test checks the figures this build measured.
-servers: build/servers.json  ## The example apps on real uvicorn servers, and the probe of five ASGI servers
+servers: build/servers.json  ## The example apps on uvicorn, Hypercorn, Daphne and Granian; the five-server probe's figures
 	$(PY) -m pytest tests/servers -p no:cacheprovider
 
 load: $(VENV)/.installed  ## Scaled-down load and fault tests against the real examples
