@@ -9,23 +9,11 @@ import pytest
 from doctests import builddata
 from doctests.sitegen.pages import compatibility
 from doctests.spec.report import Report
-
-ASCII = ('\'{"city":"Z\\\\u00fcrich"}\'\n', '\'{"city":"Zürich"}\'\n')  # expected (the reference), got (today)
+from tests.support.reports import ASCII, record
 
 
 def example(status: str, expected: str | None, got: str | None, line: int = 3) -> dict[str, Any]:
-    return {
-        "file": "docs/x.md",
-        "line": line,
-        "kind": "doctest",
-        "tags": ["starlette-0.29"],
-        "source": "peer.sent[-1]['text']\n",
-        "status": status,
-        "reason": "" if status == "passed" else "output differs",
-        "expected": expected,
-        "got": got,
-        "selected": True,
-    }
+    return record(line, status, expected, got)
 
 
 def old_run(record: dict[str, Any]) -> Report:

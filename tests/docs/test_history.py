@@ -14,23 +14,7 @@ from doctests.measure import history
 from doctests.measure.history import Divergence, ReleaseRun
 from doctests.sitegen.pages import starlette_history
 from doctests.spec.report import Report
-
-ASCII = ('\'{"city":"Z\\\\u00fcrich"}\'\n', '\'{"city":"Zürich"}\'\n')  # expected (the reference), got
-
-
-def record(line: int, status: str, expected: str | None = None, got: str | None = None) -> dict[str, Any]:
-    return {
-        "file": "docs/x.md",
-        "line": line,
-        "kind": "doctest",
-        "tags": ["starlette-0.29"],
-        "source": "peer.sent[-1]['text']\n",
-        "status": status,
-        "reason": "" if status == "passed" else "output differs",
-        "expected": expected,
-        "got": got,
-        "selected": True,
-    }
+from tests.support.reports import ASCII, record
 
 
 def run(version: str, *divergences: tuple[int, str | None]) -> ReleaseRun:

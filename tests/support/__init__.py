@@ -2,7 +2,10 @@
 
 * `tests.support.drive`: run a coroutine that must never suspend;
 * `tests.support.browser`: headless Chromium for a test module, and a fresh
-  context per test.
+  context per test;
+* `tests.support.figures`: the figures this build measured, or a fresh
+  measurement when there are none;
+* `tests.support.reports`: a spec-check report record for small tests.
 
 Shared with the measurement programs, so they live in `doctests`: the
 repository root (`doctests.ROOT`), Chromium's path, flags and skip reason
